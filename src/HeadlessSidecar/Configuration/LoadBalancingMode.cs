@@ -1,0 +1,10 @@
+namespace HeadlessSidecar.Configuration;
+
+public enum LoadBalancingMode
+{
+    RoundRobin,
+    LeastRequests,
+    PowerOfTwoChoices,
+    ConsistentHash,
+    LowestOrdinal,
+}

@@ -1,0 +1,7 @@
+namespace HeadlessSidecar.Configuration;
+
+public enum ServiceProtocol
+{
+    Http,
+    Tcp,
+}

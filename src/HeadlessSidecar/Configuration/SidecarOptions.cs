@@ -1,0 +1,13 @@
+using System.Net;
+
+namespace HeadlessSidecar.Configuration;
+
+/// <summary>The whole <c>Sidecar</c> section, read and validated by <see cref="SidecarOptionsReader"/>.</summary>
+public sealed class SidecarOptions
+{
+    public IPEndPoint AdminListen { get; set; } = new(IPAddress.Any, 18090);
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(15);
+    public bool AccessLog { get; set; }
+    public DnsOptions Dns { get; set; } = new();
+    public IReadOnlyList<ServiceOptions> Services { get; set; } = [];
+}
