@@ -1,0 +1,133 @@
+using System.Text.Json;
+using HeadlessSidecar.Discovery;
+using HeadlessSidecar.Runtime;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HeadlessSidecar.Admin;
+
+/// <summary>Contract section 6: /healthz, /readyz, /debug/peers (and /metrics, mapped by the exporter).</summary>
+internal static class AdminEndpoints
+{
+    public static void Map(IApplicationBuilder app)
+    {
+        app.UseOpenTelemetryPrometheusScrapingEndpoint(context => context.Request.Path == "/metrics");
+        app.Run(context => context.Request.Path.Value switch
+        {
+            "/healthz" => WriteJsonAsync(context, 200, w => w.WriteString("status", "ok")),
+            "/readyz" => ReadyAsync(context),
+            "/debug/peers" => PeersAsync(context),
+            _ => WriteJsonAsync(context, 404, w =>
+            {
+                w.WriteString("error", "not_found");
+                w.WriteString("detail", "admin paths: /metrics, /healthz, /readyz, /debug/peers");
+            }),
+        });
+    }
+
+    private static Task ReadyAsync(HttpContext context)
+    {
+        var drain = context.RequestServices.GetRequiredService<DrainState>();
+        var endpoints = context.RequestServices.GetRequiredService<EndpointRegistry>();
+        string? reason = null;
+        if (drain.IsDraining)
+        {
+            reason = "draining: shutting down";
+        }
+        else
+        {
+            var pending = endpoints.All.Where(s => !s.Current.Ready).Select(s => s.Service).ToList();
+            if (pending.Count > 0)
+            {
+                reason = $"waiting for the first DNS resolution of: {string.Join(", ", pending)}";
+            }
+        }
+        return WriteJsonAsync(context, reason is null ? 200 : 503, w =>
+        {
+            w.WriteBoolean("ready", reason is null);
+            if (reason is not null)
+            {
+                w.WriteString("reason", reason);
+            }
+        });
+    }
+
+    private static Task PeersAsync(HttpContext context)
+    {
+        var registry = context.RequestServices.GetRequiredService<ServiceRuntimeRegistry>();
+        return WriteJsonAsync(context, 200, w =>
+        {
+            w.WriteStartArray("services");
+            foreach (var service in registry.Services.Values.OrderBy(s => s.Name, StringComparer.Ordinal))
+            {
+                var snapshot = service.Snapshot;
+                w.WriteStartObject();
+                w.WriteString("name", service.Name);
+                w.WriteString("host", snapshot.Host);
+                w.WriteString("protocol", service.Options.Protocol.ToString());
+                if (snapshot.LastResolvedAt is { } at)
+                {
+                    w.WriteString("lastResolution", at);
+                }
+                else
+                {
+                    w.WriteNull("lastResolution");
+                }
+                w.WriteString("lastResult", ResultName(snapshot.LastResult));
+                w.WriteBoolean("stale", snapshot.Stale);
+                if (snapshot.Error is not null)
+                {
+                    w.WriteString("error", snapshot.Error);
+                }
+                w.WriteStartArray("pods");
+                foreach (var pod in service.Table.Pods)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("name", pod.Name);
+                    if (pod.Ordinal is int ordinal)
+                    {
+                        w.WriteNumber("ordinal", ordinal);
+                    }
+                    else
+                    {
+                        w.WriteNull("ordinal");
+                    }
+                    w.WriteString("address", pod.Endpoint.Address.ToString());
+                    w.WriteNumber("port", pod.Endpoint.Port);
+                    w.WriteString("hostname", pod.Endpoint.HostName);
+                    w.WriteString("state", pod.IsUsable ? "healthy" : "ejected");
+                    w.WriteNumber("activeRequests", pod.ActiveRequests);
+                    w.WriteNumber("openConnections", pod.Pool.OpenConnections);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        });
+    }
+
+    internal static string ResultName(ResolutionResult result) => result switch
+    {
+        ResolutionResult.Success => "success",
+        ResolutionResult.NxDomain => "nxdomain",
+        ResolutionResult.Empty => "empty",
+        ResolutionResult.Error => "error",
+        _ => "pending",
+    };
+
+    private static async Task WriteJsonAsync(HttpContext context, int status, Action<Utf8JsonWriter> body)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        context.Response.Headers.CacheControl = "no-store";
+        using (var writer = new Utf8JsonWriter(context.Response.BodyWriter, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartObject();
+            body(writer);
+            writer.WriteEndObject();
+        }
+        await context.Response.BodyWriter.WriteAsync("\n"u8.ToArray());
+    }
+}

@@ -1,0 +1,44 @@
+using System.Net.Http.Headers;
+using HeadlessSidecar.Routing;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace HeadlessSidecar.Forwarding;
+
+/// <summary>
+/// Contract section 3's rewrites: the routing header never leaves the sidecar; the app's <c>Host</c> goes
+/// upstream as sent unless it names the sidecar itself (loopback or localhost), in which case the pod's DNS
+/// name and port replace it; every proxied response names its pod in <c>X-Headless-Pod</c>.
+/// </summary>
+internal sealed class SidecarTransformer : HttpTransformer
+{
+    public const string PodHeader = "X-Headless-Pod";
+
+    public static readonly SidecarTransformer Instance = new();
+
+    public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+    {
+        await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+        proxyRequest.Headers.Remove(RouteResolver.OrdinalHeader);
+        var state = httpContext.Features.GetRequiredFeature<ProxyRequestState>();
+        var pod = state.Pod!.Endpoint;
+        var host = httpContext.Request.Host.Value;
+        if (HostName.IsLoopback(HostName.Get(host)))
+        {
+            var podName = string.IsNullOrEmpty(pod.HostName) ? pod.Address.ToString() : pod.HostName.TrimEnd('.');
+            proxyRequest.Headers.Host = pod.Port == 80 ? podName : $"{podName}:{pod.Port}";
+        }
+        else
+        {
+            proxyRequest.Headers.Host = host;
+        }
+    }
+
+    public override ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    {
+        var state = httpContext.Features.GetRequiredFeature<ProxyRequestState>();
+        httpContext.Response.Headers[PodHeader] = state.Pod!.Name;
+        return base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+    }
+}

@@ -1,0 +1,15 @@
+using HeadlessSidecar.Configuration;
+
+namespace HeadlessSidecar.LoadBalancing;
+
+internal static class LoadBalancingPolicyFactory
+{
+    public static ILoadBalancingPolicy Create(LoadBalancingMode mode) => mode switch
+    {
+        LoadBalancingMode.LeastRequests => new LeastRequestsPolicy(),
+        LoadBalancingMode.PowerOfTwoChoices => new PowerOfTwoChoicesPolicy(),
+        LoadBalancingMode.LowestOrdinal => new LowestOrdinalPolicy(),
+        LoadBalancingMode.RoundRobin => new RoundRobinPolicy(),
+        _ => throw new NotSupportedException($"Load balancing '{mode}' is not supported yet."),
+    };
+}

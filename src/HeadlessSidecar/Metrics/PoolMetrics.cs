@@ -1,0 +1,46 @@
+using System.Diagnostics.Metrics;
+using HeadlessSidecar.Runtime;
+
+namespace HeadlessSidecar.Metrics;
+
+/// <summary>Gauges read from the live pod tables at scrape time: departed pods simply stop being reported.</summary>
+internal sealed class PoolMetrics
+{
+    public PoolMetrics(IMeterFactory meterFactory, ServiceRuntimeRegistry registry)
+    {
+        var meter = meterFactory.Create(SidecarMeter.Name);
+        meter.CreateObservableGauge("headless_sidecar.endpoints", () => ObserveEndpoints(registry),
+            description: "Discovered pods per service, by health state.");
+        meter.CreateObservableGauge("headless_sidecar.upstream_connections", () => ObserveConnections(registry),
+            description: "Open pooled upstream connections per pod.");
+    }
+
+    private static IEnumerable<Measurement<int>> ObserveEndpoints(ServiceRuntimeRegistry registry)
+    {
+        foreach (var service in registry.Services.Values)
+        {
+            var pods = service.Table.Pods;
+            var healthy = 0;
+            foreach (var pod in pods)
+            {
+                if (pod.IsUsable)
+                {
+                    healthy++;
+                }
+            }
+            yield return new Measurement<int>(healthy, new("service", service.Name), new("state", "healthy"));
+            yield return new Measurement<int>(pods.Length - healthy, new("service", service.Name), new("state", "ejected"));
+        }
+    }
+
+    private static IEnumerable<Measurement<int>> ObserveConnections(ServiceRuntimeRegistry registry)
+    {
+        foreach (var service in registry.Services.Values)
+        {
+            foreach (var pod in service.Table.Pods)
+            {
+                yield return new Measurement<int>(pod.Pool.OpenConnections, new("service", service.Name), new("pod", pod.Name));
+            }
+        }
+    }
+}

@@ -1,0 +1,8 @@
+namespace HeadlessSidecar.Routing;
+
+internal enum RouteKind
+{
+    Balanced,
+    Pinned,
+    Error,
+}
