@@ -1,1 +1,3 @@
-return 0;
+using HeadlessSidecar.Commands;
+
+return await SidecarCommands.RunAsync(args);

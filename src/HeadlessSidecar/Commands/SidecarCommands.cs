@@ -1,0 +1,104 @@
+using System.Reflection;
+using HeadlessSidecar.Configuration;
+using HeadlessSidecar.Hosting;
+using Microsoft.Extensions.Configuration;
+
+namespace HeadlessSidecar.Commands;
+
+/// <summary>Contract section 1: <c>run</c> (default), <c>demo</c>, <c>validate</c>, <c>--help</c>, <c>--version</c>.</summary>
+internal static class SidecarCommands
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var commandLine = CommandLine.Parse(args);
+        if (commandLine.Error is not null)
+        {
+            await Console.Error.WriteLineAsync($"headless-sidecar: {commandLine.Error}");
+            return ExitCodes.BadConfiguration;
+        }
+        switch (commandLine.Command)
+        {
+            case "help":
+                Console.Out.Write(HelpText);
+                return ExitCodes.Ok;
+            case "version":
+                Console.Out.WriteLine($"headless-sidecar {Version}");
+                return ExitCodes.Ok;
+            case "demo":
+                return await Demo.DemoCommand.RunAsync(commandLine.Overrides);
+        }
+        IConfigurationRoot configuration;
+        try
+        {
+            configuration = SidecarConfiguration.Build(commandLine.ConfigFile, commandLine.Overrides);
+        }
+        catch (ConfigurationFileException ex)
+        {
+            await Console.Error.WriteLineAsync(ex.Message);
+            return ExitCodes.BadConfiguration;
+        }
+        var options = SidecarConfiguration.ReadOrReport(configuration, Console.Error);
+        if (options is null)
+        {
+            return ExitCodes.BadConfiguration;
+        }
+        if (commandLine.Command == "validate")
+        {
+            Console.Out.WriteLine($"configuration is valid: {options.Services.Count} service(s): {string.Join(", ", options.Services.Select(s => s.Name))}");
+            return ExitCodes.Ok;
+        }
+        return await RunSidecarAsync(options, configuration);
+    }
+
+    public static async Task<int> RunSidecarAsync(SidecarOptions options, IConfiguration configuration, Action<SidecarHost>? started = null)
+    {
+        SidecarHost host;
+        try
+        {
+            host = await SidecarHost.CreateAsync(options, configuration);
+        }
+        catch (ListenerBindException ex)
+        {
+            await Console.Error.WriteLineAsync(ex.Message);
+            return ExitCodes.BadConfiguration;
+        }
+        await using (host)
+        {
+            try
+            {
+                await host.StartAsync();
+            }
+            catch (ListenerBindException ex)
+            {
+                await Console.Error.WriteLineAsync(ex.Message);
+                return ExitCodes.BadConfiguration;
+            }
+            started?.Invoke(host);
+            await host.WaitForShutdownAsync();
+        }
+        return ExitCodes.Ok;
+    }
+
+    public static string Version =>
+        typeof(SidecarCommands).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    private const string HelpText = """
+        headless-sidecar: discovery, per-pod routing, balancing and failover for Kubernetes headless Services.
+
+        Usage:
+          headless-sidecar [run] [--config FILE] [--Sidecar:Key=value ...]
+          headless-sidecar validate [--config FILE] [--Sidecar:Key=value ...]
+          headless-sidecar demo
+          headless-sidecar --help | --version
+
+        Commands:
+          run        run the sidecar (the default)
+          validate   check the configuration: exit 0, or print each problem (key: reason) and exit 2
+          demo       start a simulated 3-pod StatefulSet, its DNS and the sidecar on this machine
+
+        Configuration, later wins: appsettings.json beside the executable, --config FILE (JSON, same shape),
+        environment variables (Sidecar__Services__web__Host=...), command-line overrides (--Sidecar:AccessLog=true).
+        Admin endpoints (Sidecar:Admin:Listen, default 0.0.0.0:18090): /metrics /healthz /readyz /debug/peers
+
+        """;
+}

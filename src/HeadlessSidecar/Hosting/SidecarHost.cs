@@ -1,0 +1,210 @@
+using System.Net;
+using HeadlessSidecar.Admin;
+using HeadlessSidecar.Configuration;
+using HeadlessSidecar.Discovery;
+using HeadlessSidecar.Forwarding;
+using HeadlessSidecar.Metrics;
+using HeadlessSidecar.Routing;
+using HeadlessSidecar.Runtime;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+
+namespace HeadlessSidecar.Hosting;
+
+/// <summary>
+/// Composes the sidecar: discovery, the per-service runtimes, the proxy and admin listeners, metrics and drain.
+/// Proxy sockets are bound before the host starts, so a busy or bad address fails start-up with its key named.
+/// </summary>
+internal sealed class SidecarHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly List<ListenerGroup> _groups;
+
+    private SidecarHost(WebApplication app, List<ListenerGroup> groups)
+    {
+        _app = app;
+        _groups = groups;
+    }
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>The admin listener's bound address (its real port when the configuration said 0).</summary>
+    public IPEndPoint AdminEndPoint { get; private set; } = null!;
+
+    public static async Task<SidecarHost> CreateAsync(SidecarOptions options, IConfiguration configuration,
+        Action<IServiceCollection>? configureServices = null, CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddConfiguration(configuration);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+        // stdout carries the access log only; every log line goes to stderr.
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        if (configuration.GetSection("Logging").Exists())
+        {
+            builder.Logging.AddConfiguration(configuration.GetSection("Logging"));
+        }
+        else
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Information);
+            builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+            builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+        }
+
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<EndpointRegistry>();
+        services.AddSingleton<ProxyMetrics>();
+        services.AddSingleton<PoolMetrics>();
+        services.AddSingleton<ServiceRuntimeRegistry>();
+        services.AddSingleton<ListenerMap>();
+        services.AddSingleton<DrainState>();
+        services.AddSingleton<ProxyHandler>();
+        services.AddHttpForwarder();
+        services.AddDiscovery();
+        services.AddListenerGroups();
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = options.DrainTimeout + TimeSpan.FromSeconds(5));
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(SidecarMeter.Name)
+            .AddView(instrument => instrument.Meter.Name == SidecarMeter.Name
+                ? new MetricStreamConfiguration { CardinalityLimit = MetricLimits.CardinalityLimit(instrument.Name) }
+                : null)
+            .AddPrometheusExporter(o =>
+            {
+                o.ScrapeResponseCacheDurationMilliseconds = 0;
+                o.ScopeInfoEnabled = false;
+            }));
+        configureServices?.Invoke(services);
+
+        var groups = new List<ListenerGroup>();
+        try
+        {
+            foreach (var listen in options.Services.GroupBy(s => s.Listen))
+            {
+                var group = new ListenerGroup($"listen {listen.Key}", sniffHttp: true);
+                groups.Add(group);
+                await BindAsync(group, listen.Key, $"{SidecarOptionsReader.SectionName}:Services:{listen.First().Name}:Listen", cancellationToken);
+            }
+            var ordinalGroups = new Dictionary<string, ListenerGroup>(StringComparer.Ordinal);
+            foreach (var service in options.Services.Where(s => s.OrdinalPortBase is not null))
+            {
+                var group = new ListenerGroup($"ordinal ports of {service.Name}", sniffHttp: true);
+                groups.Add(group);
+                ordinalGroups[service.Name] = group;
+            }
+            services.AddSingleton(new OrdinalPortListeners(ordinalGroups));
+            services.AddSingleton(new ProxyListenerGroups(groups));
+            services.AddHostedService<OrdinalPortManager>();
+            services.AddHostedService<DrainService>();
+
+            builder.WebHost.ConfigureKestrel(kestrel =>
+            {
+                kestrel.AddServerHeader = false;
+                kestrel.AllowHostHeaderOverride = true;
+                kestrel.Limits.MaxRequestBodySize = null;
+                kestrel.Listen(options.AdminListen);
+                foreach (var group in groups)
+                {
+                    kestrel.ListenHttp(group);
+                }
+            });
+
+            var app = builder.Build();
+            var host = new SidecarHost(app, groups);
+            var adminPort = new AdminPort(options.AdminListen.Port);
+            app.MapWhen(context => context.Connection.LocalPort == adminPort.Port, AdminEndpoints.Map);
+            var handler = app.Services.GetRequiredService<ProxyHandler>();
+            app.Run(handler.InvokeAsync);
+            host._adminPort = adminPort;
+            return host;
+        }
+        catch
+        {
+            foreach (var group in groups)
+            {
+                await group.DisposeAsync();
+            }
+            throw;
+        }
+    }
+
+    private AdminPort _adminPort = null!;
+
+    private static async Task BindAsync(ListenerGroup group, IPEndPoint endPoint, string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await group.AddAsync(endPoint, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
+        {
+            throw new ListenerBindException($"{key}: '{endPoint}' cannot be bound: {(ex.InnerException ?? ex).Message}", ex);
+        }
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        // Services resolved eagerly so their metrics and subscriptions exist before the first scrape or request.
+        _app.Services.GetRequiredService<ServiceRuntimeRegistry>();
+        _app.Services.GetRequiredService<PoolMetrics>();
+        try
+        {
+            await _app.StartAsync(cancellationToken);
+        }
+        catch (IOException ex)
+        {
+            var options = _app.Services.GetRequiredService<SidecarOptions>();
+            throw new ListenerBindException($"{SidecarOptionsReader.SectionName}:Admin:Listen: '{options.AdminListen}' cannot be bound: {ex.Message}", ex);
+        }
+        var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        var admin = _app.Services.GetRequiredService<SidecarOptions>().AdminListen;
+        AdminEndPoint = admin;
+        if (admin.Port == 0)
+        {
+            foreach (var address in addresses)
+            {
+                if (Uri.TryCreate(address, UriKind.Absolute, out var uri))
+                {
+                    AdminEndPoint = new IPEndPoint(admin.Address, uri.Port);
+                    _adminPort.Port = uri.Port;
+                    break;
+                }
+            }
+        }
+    }
+
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        foreach (var group in _groups)
+        {
+            await group.DisposeAsync();
+        }
+    }
+
+    private sealed class AdminPort(int port)
+    {
+        public volatile int Port = port;
+    }
+}
+
+internal sealed class ListenerBindException(string message, Exception inner) : Exception(message, inner);
