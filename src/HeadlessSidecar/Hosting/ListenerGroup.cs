@@ -152,6 +152,18 @@ public sealed partial class ListenerGroup : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Closes the listening sockets now, while Kestrel keeps serving the connections it already has: draining
+    /// stops the proxy listeners this way before the server (and its admin listener) stops.
+    /// </summary>
+    public Task StopAcceptingAsync()
+    {
+        lock (_sync)
+        {
+            return _disposed ? Task.CompletedTask : StopLocked();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         Task stopped;

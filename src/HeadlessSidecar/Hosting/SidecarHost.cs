@@ -92,46 +92,40 @@ internal sealed class SidecarHost : IAsyncDisposable
         configureServices?.Invoke(services);
 
         var groups = new List<ListenerGroup>();
+        var ordinalGroups = new Dictionary<string, ListenerGroup>(StringComparer.Ordinal);
+        services.AddSingleton(new OrdinalPortListeners(ordinalGroups));
+        services.AddSingleton(new ProxyListenerGroups(groups));
+        services.AddHostedService<OrdinalPortManager>();
+        services.AddHostedService<DrainService>();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.AllowHostHeaderOverride = true;
+            kestrel.Limits.MaxRequestBodySize = null;
+            kestrel.Listen(options.AdminListen);
+            foreach (var group in groups)
+            {
+                kestrel.ListenHttp(group);
+            }
+        });
+
+        var app = builder.Build();
         try
         {
+            // Groups come from the app's services (Kestrel's memory pool) and bind before the host starts, so a
+            // busy or bad address fails start-up naming its key.
             foreach (var listen in options.Services.GroupBy(s => s.Listen))
             {
-                var group = new ListenerGroup($"listen {listen.Key}", sniffHttp: true);
+                var group = app.Services.CreateListenerGroup($"listen {listen.Key}", sniffHttp: true);
                 groups.Add(group);
                 await BindAsync(group, listen.Key, $"{SidecarOptionsReader.SectionName}:Services:{listen.First().Name}:Listen", cancellationToken);
             }
-            var ordinalGroups = new Dictionary<string, ListenerGroup>(StringComparer.Ordinal);
             foreach (var service in options.Services.Where(s => s.OrdinalPortBase is not null))
             {
-                var group = new ListenerGroup($"ordinal ports of {service.Name}", sniffHttp: true);
+                var group = app.Services.CreateListenerGroup($"ordinal ports of {service.Name}", sniffHttp: true);
                 groups.Add(group);
                 ordinalGroups[service.Name] = group;
             }
-            services.AddSingleton(new OrdinalPortListeners(ordinalGroups));
-            services.AddSingleton(new ProxyListenerGroups(groups));
-            services.AddHostedService<OrdinalPortManager>();
-            services.AddHostedService<DrainService>();
-
-            builder.WebHost.ConfigureKestrel(kestrel =>
-            {
-                kestrel.AddServerHeader = false;
-                kestrel.AllowHostHeaderOverride = true;
-                kestrel.Limits.MaxRequestBodySize = null;
-                kestrel.Listen(options.AdminListen);
-                foreach (var group in groups)
-                {
-                    kestrel.ListenHttp(group);
-                }
-            });
-
-            var app = builder.Build();
-            var host = new SidecarHost(app, groups);
-            var adminPort = new AdminPort(options.AdminListen.Port);
-            app.MapWhen(context => context.Connection.LocalPort == adminPort.Port, AdminEndpoints.Map);
-            var handler = app.Services.GetRequiredService<ProxyHandler>();
-            app.Run(handler.InvokeAsync);
-            host._adminPort = adminPort;
-            return host;
         }
         catch
         {
@@ -139,8 +133,17 @@ internal sealed class SidecarHost : IAsyncDisposable
             {
                 await group.DisposeAsync();
             }
+            await app.DisposeAsync();
             throw;
         }
+
+        var host = new SidecarHost(app, groups);
+        var adminPort = new AdminPort(options.AdminListen.Port);
+        app.MapWhen(context => context.Connection.LocalPort == adminPort.Port, AdminEndpoints.Map);
+        var handler = app.Services.GetRequiredService<ProxyHandler>();
+        app.Run(handler.InvokeAsync);
+        host._adminPort = adminPort;
+        return host;
     }
 
     private AdminPort _adminPort = null!;
@@ -151,7 +154,11 @@ internal sealed class SidecarHost : IAsyncDisposable
         {
             await group.AddAsync(endPoint, cancellationToken);
         }
-        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
+        catch (Microsoft.AspNetCore.Connections.AddressInUseException ex)
+        {
+            throw new ListenerBindException($"{key}: '{endPoint}' cannot be bound: the address is already in use", ex);
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException)
         {
             throw new ListenerBindException($"{key}: '{endPoint}' cannot be bound: {(ex.InnerException ?? ex).Message}", ex);
         }
