@@ -183,9 +183,10 @@ internal sealed class SidecarHost : IAsyncDisposable
         AdminEndPoint = admin;
         if (admin.Port == 0)
         {
+            // Kestrel lists listener groups as http://listener-group/...: only an IP host is the admin socket.
             foreach (var address in addresses)
             {
-                if (Uri.TryCreate(address, UriKind.Absolute, out var uri))
+                if (Uri.TryCreate(address, UriKind.Absolute, out var uri) && IPAddress.TryParse(uri.Host.Trim('[', ']'), out _))
                 {
                     AdminEndPoint = new IPEndPoint(admin.Address, uri.Port);
                     _adminPort.Port = uri.Port;

@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Sockets;
+using HeadlessSidecar.Commands;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace HeadlessSidecar.Demo;
+
+/// <summary>
+/// <c>headless-sidecar demo</c>: three pods (web-0..2 on 127.0.0.21–23), a DNS server answering for them as
+/// CoreDNS would, and the sidecar resolving them over real DNS with the configuration of deploy/demo.json.
+/// </summary>
+internal static partial class DemoCommand
+{
+    /// <summary>deploy/demo.json's DNS address; another is chosen when it is taken.</summary>
+    private static readonly IPEndPoint PreferredDns = new(IPAddress.Parse("127.0.0.53"), 15353);
+
+    /// <summary>The demo's configuration, as in deploy/demo.json (a test keeps them equal).</summary>
+    internal static Dictionary<string, string?> Defaults(IPEndPoint dns) => new()
+    {
+        ["Sidecar:Admin:Listen"] = "127.0.0.1:18090",
+        ["Sidecar:AccessLog"] = "false",
+        ["Sidecar:Dns:Servers:0"] = dns.ToString(),
+        ["Sidecar:Dns:Search:0"] = "default.svc.cluster.local",
+        ["Sidecar:Dns:Search:1"] = "svc.cluster.local",
+        ["Sidecar:Dns:Search:2"] = "cluster.local",
+        ["Sidecar:Dns:Ndots"] = "5",
+        ["Sidecar:Services:web:Host"] = "nginx-headless",
+        ["Sidecar:Services:web:PortName"] = "web",
+        ["Sidecar:Services:web:Listen"] = "127.0.0.1:18001",
+        ["Sidecar:Services:web:OrdinalPortBase"] = "18100",
+        ["Sidecar:Services:web:LoadBalancing"] = "RoundRobin",
+        ["Sidecar:Services:web:Pool:WarmConnections"] = "1",
+    };
+
+    public static async Task<int> RunAsync(string[] overrides)
+    {
+        using var loggerFactory = LoggerFactory.Create(logging => logging
+            .SetMinimumLevel(LogLevel.Information)
+            .AddSimpleConsole(o => o.SingleLine = true)
+            .AddFilter("Microsoft", LogLevel.Warning));
+        var logger = loggerFactory.CreateLogger("HeadlessSidecar.Demo");
+
+        await using var pods = await DemoPodSet.StartAsync(logger, CancellationToken.None);
+        DemoDnsServer dns;
+        try
+        {
+            dns = await DemoDnsServer.StartAsync(PreferredDns, pods.CreateZone(), logger, CancellationToken.None);
+        }
+        catch (SocketException)
+        {
+            dns = await DemoDnsServer.StartAsync(new IPEndPoint(PreferredDns.Address, 0), pods.CreateZone(), logger, CancellationToken.None);
+        }
+        await using (dns)
+        {
+            var configuration = new ConfigurationBuilder()
+                .AddInMemoryCollection(Defaults(dns.EndPoint))
+                .AddCommandLine(overrides)
+                .Build();
+            var options = SidecarConfiguration.ReadOrReport(configuration, Console.Error);
+            if (options is null)
+            {
+                return ExitCodes.BadConfiguration;
+            }
+            Log.Started(logger, pods.Pods.Length, pods.Port, dns.EndPoint.ToString());
+            return await SidecarCommands.RunSidecarAsync(options, configuration, host => PrintTryThis(options.Services[0].Listen, options.Services[0].OrdinalPortBase, host.AdminEndPoint));
+        }
+    }
+
+    private static void PrintTryThis(IPEndPoint listen, int? ordinalBase, IPEndPoint admin)
+    {
+        var proxy = $"http://{listen}";
+        var adminUrl = $"http://{(admin.Address.Equals(IPAddress.Any) ? IPAddress.Loopback : admin.Address)}:{admin.Port}";
+        var text = $"""
+
+            HeadlessSidecar demo is running: StatefulSet web (web-0..2) behind headless Service nginx-headless.default.svc.cluster.local.
+            Try, from another terminal:
+              curl -s {proxy}/                                         # balanced round-robin: run it a few times
+              curl -s -H 'X-Headless-Ordinal: 2' {proxy}/              # pinned to web-2 by header
+              curl -s -x {proxy} http://web-1.nginx-headless/          # pinned to web-1 by Host (an app with HTTP_PROXY)
+              curl -s http://127.0.0.1:{ordinalBase ?? 0}/                       # per-ordinal port: web-0
+              curl -s --http2-prior-knowledge {proxy}/                 # h2c from the app, same port
+              curl -si -H 'X-Headless-Ordinal: 7' {proxy}/             # 503 pod_unavailable (no web-7)
+              curl -s {adminUrl}/debug/peers                          # discovered pods
+              curl -s {adminUrl}/metrics | grep ^headless_sidecar      # Prometheus metrics
+            Ctrl+C stops everything.
+
+            """;
+        Console.Out.Write(text);
+        Console.Out.Flush();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Demo: {Pods} pods listening on port {Port}, cluster DNS at {Dns}")]
+        public static partial void Started(ILogger logger, int pods, int port, string dns);
+    }
+}
