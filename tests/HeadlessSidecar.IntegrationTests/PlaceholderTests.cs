@@ -1,7 +1,0 @@
-namespace HeadlessSidecar.IntegrationTests;
-
-public class PlaceholderTests
-{
-    [Fact]
-    public void Placeholder() => Assert.True(true);
-}
