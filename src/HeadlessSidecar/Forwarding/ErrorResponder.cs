@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using HeadlessSidecar.Routing;
 using Microsoft.AspNetCore.Http;
@@ -22,7 +23,7 @@ internal static class ErrorResponder
         response.StatusCode = error.Status;
         response.ContentType = "application/json";
         response.Headers[ErrorHeader] = error.Code;
-        using (var writer = new Utf8JsonWriter(response.BodyWriter))
+        using (var writer = new Utf8JsonWriter(response.BodyWriter, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             writer.WriteStartObject();
             writer.WriteString("error", error.Code);

@@ -76,7 +76,6 @@ internal sealed class SidecarHost : IAsyncDisposable
         services.AddSingleton<DrainState>();
         services.AddSingleton<ProxyHandler>();
         services.AddHttpForwarder();
-        services.AddDiscovery();
         services.AddListenerGroups();
         services.Configure<HostOptions>(o => o.ShutdownTimeout = options.DrainTimeout + TimeSpan.FromSeconds(5));
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
@@ -89,6 +88,8 @@ internal sealed class SidecarHost : IAsyncDisposable
                 o.ScrapeResponseCacheDurationMilliseconds = 0;
                 o.ScopeInfoEnabled = false;
             }));
+        // After OpenTelemetry: the watchers' first lookups must find the meter provider listening.
+        services.AddDiscovery();
         configureServices?.Invoke(services);
 
         var groups = new List<ListenerGroup>();
@@ -103,10 +104,6 @@ internal sealed class SidecarHost : IAsyncDisposable
             kestrel.AllowHostHeaderOverride = true;
             kestrel.Limits.MaxRequestBodySize = null;
             kestrel.Listen(options.AdminListen);
-            foreach (var group in groups)
-            {
-                kestrel.ListenHttp(group);
-            }
         });
 
         var app = builder.Build();
@@ -135,6 +132,14 @@ internal sealed class SidecarHost : IAsyncDisposable
             }
             await app.DisposeAsync();
             throw;
+        }
+
+        // Added to Kestrel's options after the groups exist: Kestrel reads its endpoints only when it starts, but
+        // creating the groups from app services may already have materialised these options.
+        var kestrelOptions = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>>().Value;
+        foreach (var group in groups)
+        {
+            kestrelOptions.ListenHttp(group);
         }
 
         var host = new SidecarHost(app, groups);
