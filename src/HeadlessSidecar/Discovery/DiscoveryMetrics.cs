@@ -23,11 +23,11 @@ internal sealed class DiscoveryMetrics
     private readonly Counter<long> _endpointChanges;
     private readonly EndpointRegistry _registry;
 
-    public DiscoveryMetrics(IMeterFactory meterFactory, EndpointRegistry registry)
+    public DiscoveryMetrics(IMeterFactory meterFactory, EndpointRegistry registry, SidecarMeter? sidecarMeter = null)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         _registry = registry;
-        var meter = meterFactory.Create(SidecarMeter.Name);
+        var meter = meterFactory.Create((sidecarMeter ?? new SidecarMeter()).Name);
         _lookups = meter.CreateCounter<long>(LookupsName,
             description: "DNS resolutions of a service, by result (success, nxdomain, empty, error).");
         _endpointChanges = meter.CreateCounter<long>(EndpointChangesName,

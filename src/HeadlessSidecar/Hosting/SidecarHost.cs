@@ -40,7 +40,7 @@ internal sealed class SidecarHost : IAsyncDisposable
     public IPEndPoint AdminEndPoint { get; private set; } = null!;
 
     public static async Task<SidecarHost> CreateAsync(SidecarOptions options, IConfiguration configuration,
-        Action<IServiceCollection>? configureServices = null, CancellationToken cancellationToken = default)
+        Action<IServiceCollection>? configureServices = null, string? meterName = null, CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Configuration.Sources.Clear();
@@ -66,6 +66,8 @@ internal sealed class SidecarHost : IAsyncDisposable
         }
 
         var services = builder.Services;
+        var sidecarMeter = new SidecarMeter(meterName);
+        services.AddSingleton(sidecarMeter);
         services.AddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<EndpointRegistry>();
@@ -79,8 +81,8 @@ internal sealed class SidecarHost : IAsyncDisposable
         services.AddListenerGroups();
         services.Configure<HostOptions>(o => o.ShutdownTimeout = options.DrainTimeout + TimeSpan.FromSeconds(5));
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(SidecarMeter.Name)
-            .AddView(instrument => instrument.Meter.Name == SidecarMeter.Name
+            .AddMeter(sidecarMeter.Name)
+            .AddView(instrument => instrument.Meter.Name == sidecarMeter.Name
                 ? new MetricStreamConfiguration { CardinalityLimit = MetricLimits.CardinalityLimit(instrument.Name) }
                 : null)
             .AddPrometheusExporter(o =>

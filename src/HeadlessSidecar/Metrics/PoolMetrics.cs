@@ -6,9 +6,9 @@ namespace HeadlessSidecar.Metrics;
 /// <summary>Gauges read from the live pod tables at scrape time: departed pods simply stop being reported.</summary>
 internal sealed class PoolMetrics
 {
-    public PoolMetrics(IMeterFactory meterFactory, ServiceRuntimeRegistry registry)
+    public PoolMetrics(IMeterFactory meterFactory, SidecarMeter sidecarMeter, ServiceRuntimeRegistry registry)
     {
-        var meter = meterFactory.Create(SidecarMeter.Name);
+        var meter = meterFactory.Create(sidecarMeter.Name);
         meter.CreateObservableGauge("headless_sidecar.endpoints", () => ObserveEndpoints(registry),
             description: "Discovered pods per service, by health state.");
         meter.CreateObservableGauge("headless_sidecar.upstream_connections", () => ObserveConnections(registry),

@@ -24,9 +24,9 @@ internal sealed class ProxyMetrics
     private readonly Counter<long> _ejections;
     private readonly Counter<long> _retryBudgetExhausted;
 
-    public ProxyMetrics(IMeterFactory meterFactory)
+    public ProxyMetrics(IMeterFactory meterFactory, SidecarMeter? sidecarMeter = null)
     {
-        var meter = meterFactory.Create(SidecarMeter.Name);
+        var meter = meterFactory.Create((sidecarMeter ?? new SidecarMeter()).Name);
         _requests = meter.CreateCounter<long>(RequestsName, description: "App requests, counted once each under the pod of the last attempt.");
         _duration = meter.CreateHistogram<double>(RequestDurationName, unit: "s", description: "App request duration, all attempts included.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });

@@ -95,7 +95,7 @@ public sealed class ProcessTests : IDisposable
         blocker.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         blocker.Listen();
         var busy = (IPEndPoint)blocker.LocalEndPoint!;
-        var config = SidecarProcess.WriteConfig(_directory.FullName, new IPEndPoint(IPAddress.Loopback, 9), busy, LoopbackAddresses.FreePort(IPAddress.Loopback));
+        var config = SidecarProcess.WriteConfig(_directory.FullName, new IPEndPoint(IPAddress.Loopback, 9), busy, SidecarProcess.UniqueAdminEndPoint());
         var (exit, output) = await SidecarProcess.RunAsync("run", "--config", config);
         Assert.Equal(2, exit);
         Assert.Contains($"Sidecar:Services:web:Listen: '{busy}' cannot be bound", output, StringComparison.Ordinal);
@@ -107,15 +107,15 @@ public sealed class ProcessTests : IDisposable
         await using var cluster = await TestCluster.StartAsync(1, cancellationToken: Ct);
         var listenAddress = LoopbackAddresses.Next();
         var listen = new IPEndPoint(listenAddress, LoopbackAddresses.FreePort(listenAddress));
-        var adminPort = LoopbackAddresses.FreePort(IPAddress.Loopback);
-        var config = SidecarProcess.WriteConfig(_directory.FullName, cluster.Dns.EndPoint, listen, adminPort, accessLog: true);
+        var adminEndPoint = SidecarProcess.UniqueAdminEndPoint();
+        var config = SidecarProcess.WriteConfig(_directory.FullName, cluster.Dns.EndPoint, listen, adminEndPoint, accessLog: true);
         await using var process = SidecarProcess.Start("run", "--config", config);
-        using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}/") };
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://{adminEndPoint}/") };
         using var app = new HttpClient { BaseAddress = new Uri($"http://{listen}/"), Timeout = TimeSpan.FromSeconds(30) };
         await Poll.UntilAsync(async ct => (await admin.GetAsync("readyz", ct)).StatusCode == HttpStatusCode.OK, "ready", describe: process.Describe, cancellationToken: Ct);
 
         var slow = app.GetAsync("/delay/1500", Ct);
-        await Poll.UntilAsync(_ => Task.FromResult(cluster.Pods["web-0"].LastRequest?.Path == "/delay/1500"), "slow request reached the pod", cancellationToken: Ct);
+        await Poll.UntilAsync(_ => Task.FromResult(cluster.Pods["web-0"].LastRequest?.Path == "/delay/1500"), "slow request reached the pod", describe: process.Describe, cancellationToken: Ct);
         await SidecarProcess.SignalAsync(process.Id, "TERM");
 
         // The admin listener keeps answering while the proxy drains.

@@ -14,14 +14,22 @@ internal static class SidecarProcess
 
     public static ProcessRunner Start(params string[] args) => ProcessRunner.Start("dotnet", [Dll, .. args]);
 
+    /// <summary>An admin address of the test's own: a port picked on 127.0.0.1 could be taken meanwhile by another
+    /// test's listener, and the test would then probe the wrong sidecar.</summary>
+    public static IPEndPoint UniqueAdminEndPoint()
+    {
+        var address = LoopbackAddresses.Next();
+        return new IPEndPoint(address, LoopbackAddresses.FreePort(address));
+    }
+
     /// <summary>Writes a config file for one SRV service against <paramref name="dns"/>; returns its path.</summary>
-    public static string WriteConfig(string directory, IPEndPoint dns, IPEndPoint listen, int adminPort, bool accessLog = false)
+    public static string WriteConfig(string directory, IPEndPoint dns, IPEndPoint listen, IPEndPoint admin, bool accessLog = false)
     {
         var config = new
         {
             Sidecar = new
             {
-                Admin = new { Listen = $"127.0.0.1:{adminPort}" },
+                Admin = new { Listen = admin.ToString() },
                 DrainTimeout = "10s",
                 AccessLog = accessLog,
                 Dns = new

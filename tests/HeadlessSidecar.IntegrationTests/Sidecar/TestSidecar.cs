@@ -5,6 +5,8 @@ using HeadlessSidecar.Configuration;
 using HeadlessSidecar.Hosting;
 using HeadlessSidecar.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace HeadlessSidecar.IntegrationTests.Sidecar;
 
@@ -66,7 +68,14 @@ internal sealed class TestSidecar : IAsyncDisposable
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var options = SidecarOptionsReader.Read(configuration, out var errors);
         Assert.Empty(errors);
-        var host = await SidecarHost.CreateAsync(options, configuration, cancellationToken: cancellationToken);
+        var output = TestContext.Current.TestOutputHelper;
+        var host = await SidecarHost.CreateAsync(options, configuration, services =>
+        {
+            if (output is not null)
+            {
+                services.AddLogging(logging => logging.ClearProviders().AddProvider(new TestOutputLoggerProvider(output)));
+            }
+        }, meterName: $"HeadlessSidecar.Test.{Guid.NewGuid():N}", cancellationToken: cancellationToken);
         await host.StartAsync(cancellationToken);
         var sidecar = new TestSidecar(host, options);
         if (waitReady)

@@ -25,7 +25,7 @@ public sealed class DiscoveryMetricsTests : IDisposable
         });
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == SidecarMeter.Name && instrument.Meter.Scope == factory)
+            if (instrument.Meter.Name == SidecarMeter.DefaultName && instrument.Meter.Scope == factory)
             {
                 listener.EnableMeasurementEvents(instrument);
             }
