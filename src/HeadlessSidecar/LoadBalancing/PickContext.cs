@@ -2,15 +2,19 @@ using HeadlessSidecar.Runtime;
 
 namespace HeadlessSidecar.LoadBalancing;
 
-/// <summary>What a policy needs besides the pods: which pods this request already tried.</summary>
+/// <summary>What a policy needs besides the pods: which pods this request already tried, and its hash key.</summary>
 internal readonly struct PickContext
 {
-    public PickContext(IReadOnlyList<PodState>? tried)
+    public PickContext(IReadOnlyList<PodState>? tried, string? hashKey = null)
     {
         Tried = tried;
+        HashKey = hashKey;
     }
 
     public IReadOnlyList<PodState>? Tried { get; }
+
+    /// <summary>The <c>HashHeader</c> value for <c>ConsistentHash</c>; null when the request has none.</summary>
+    public string? HashKey { get; }
 
     public bool IsCandidate(PodState pod)
     {
