@@ -97,7 +97,17 @@ internal static class AdminEndpoints
                     w.WriteString("address", pod.Endpoint.Address.ToString());
                     w.WriteNumber("port", pod.Endpoint.Port);
                     w.WriteString("hostname", pod.Endpoint.HostName);
-                    w.WriteString("state", pod.IsUsable ? "healthy" : "ejected");
+                    var health = pod.Health.Snapshot();
+                    w.WriteString("state", pod.Health.IsEjected ? "ejected" : "healthy");
+                    if (pod.Health.IsEjected)
+                    {
+                        if (health.EjectedUntil is { } until)
+                        {
+                            w.WriteString("ejectedUntil", until);
+                        }
+                        w.WriteString("ejectReason", health.EjectReason);
+                    }
+                    w.WriteNumber("consecutiveFailures", pod.Health.ConsecutiveFailures);
                     w.WriteNumber("activeRequests", pod.ActiveRequests);
                     w.WriteNumber("openConnections", pod.Pool.OpenConnections);
                     w.WriteEndObject();

@@ -229,8 +229,6 @@ public static partial class SidecarOptionsReader
         }
         if (options.LoadBalancing == LoadBalancingMode.ConsistentHash)
         {
-            // Hashing arrives with failover (its keys must move to their next choice on ejection).
-            s.Error("LoadBalancing", "'ConsistentHash' is not supported by this version yet");
             if (options.Protocol != ServiceProtocol.Http)
             {
                 s.Error("LoadBalancing", "'ConsistentHash' is for Http services only");

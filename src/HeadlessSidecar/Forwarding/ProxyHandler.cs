@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using HeadlessSidecar.Configuration;
+using Microsoft.AspNetCore.Http.Features;
 using HeadlessSidecar.LoadBalancing;
 using HeadlessSidecar.Metrics;
 using HeadlessSidecar.Routing;
@@ -61,26 +62,18 @@ internal sealed partial class ProxyHandler
                     $"no service on this listener matches Host '{host}'", started);
                 return;
             }
+            service.Budget.RecordRequest();
             var decision = RouteResolver.Resolve(service, context.Request.Headers[RouteResolver.OrdinalHeader], host, binding.Ordinal);
-            PodState? pod;
             switch (decision.Kind)
             {
                 case RouteKind.Error:
                     await FinishAsync(context, service, null, decision.Error!, decision.Detail!, started);
                     return;
-                case RouteKind.Pinned:
-                    pod = decision.Pod!;
-                    break;
-                default:
-                    pod = service.Policy.Pick(service.Table.Pods, new PickContext(null));
-                    if (pod is null)
-                    {
-                        await FinishAsync(context, service, null, ProxyError.NoEndpoints, NoEndpointsDetail(service), started);
-                        return;
-                    }
-                    break;
+                case RouteKind.Pinned when !decision.Pod!.IsUsable:
+                    await FinishAsync(context, service, null, ProxyError.PodUnavailable, EjectedDetail(decision.Pod), started);
+                    return;
             }
-            await ForwardAsync(context, service, pod, started);
+            await ForwardAsync(context, service, decision.Kind == RouteKind.Pinned ? decision.Pod : null, started);
         }
         finally
         {
@@ -88,54 +81,136 @@ internal sealed partial class ProxyHandler
         }
     }
 
-    private async Task ForwardAsync(HttpContext context, ServiceRuntime service, PodState pod, long started)
+    /// <summary>
+    /// Contract section 4: a balanced request whose attempt fails before any response byte reached the app moves to
+    /// a pod it has not tried, up to <c>Retry:MaxAttempts</c>, under the retry budget; pinned requests never move.
+    /// </summary>
+    private async Task ForwardAsync(HttpContext context, ServiceRuntime service, PodState? pinned, long started)
     {
         var options = service.Options;
-        var state = new ProxyRequestState { Service = service, Pod = pod, Attempts = 1 };
+        var request = context.Request;
+        var state = new ProxyRequestState { Service = service };
         context.Features.Set(state);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        timeout.CancelAfter(options.Timeouts.Request);
+        using var requestTimeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        requestTimeout.CancelAfter(options.Timeouts.Request);
         var config = new ForwarderRequestConfig
         {
             ActivityTimeout = options.Timeouts.Request,
             Version = options.UpstreamHttpVersion,
             VersionPolicy = options.UpstreamHttpVersion.Major >= 2 ? HttpVersionPolicy.RequestVersionExact : HttpVersionPolicy.RequestVersionOrLower,
         };
-        ProxyError? error = null;
-        string? detail = null;
-        pod.RequestStarted();
-        try
+        var maxAttempts = pinned is null ? options.Retry.MaxAttempts : 1;
+        var hasBody = context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? false;
+        using var body = hasBody && maxAttempts > 1
+            ? await ReplayableBody.CaptureAsync(request, options.Retry.MaxReplayBodyBytes, requestTimeout.Token)
+            : null;
+        // A request that may have reached a pod is sent again only when that is safe (contract section 4).
+        var mayResend = (!hasBody || IsIdempotent(request.Method)) && (body is null ? !hasBody : body.CanReplay);
+        var hashKey = options.HashHeader is { } header && request.Headers.TryGetValue(header, out var hashValues) ? hashValues.ToString() : null;
+
+        List<PodState> tried = new(maxAttempts);
+        PodState? previous = null;
+        AttemptFailure? failure = null;
+        for (var attempt = 1; attempt <= maxAttempts; attempt++)
         {
-            var result = await _forwarder.SendAsync(context, pod.Pool.DestinationPrefix, pod.Pool.Invoker, config, SidecarTransformer.Instance, timeout.Token);
-            if (result != ForwarderError.None)
+            var pod = pinned ?? service.PickBalanced(tried, hashKey);
+            if (pod is null)
             {
-                var exception = context.GetForwarderErrorFeature()?.Exception;
-                if (context.RequestAborted.IsCancellationRequested)
+                break;
+            }
+            if (attempt == 1 && pinned is null && options.LoadBalancing == LoadBalancingMode.LowestOrdinal)
+            {
+                service.NoteServingPod(pod);
+            }
+            if (attempt > 1)
+            {
+                if (!service.Budget.TryAcquireRetry())
                 {
-                    Log.ClientAborted(_logger, service.Name, pod.Name);
+                    _metrics.RetryBudgetExhausted(service.Name);
+                    await FinishAsync(context, service, previous, ProxyError.RetryBudgetExhausted,
+                        $"a retry after pod '{previous!.Name}' failed ({failure!.Value.Reason}) was refused: retries are over Retry:BudgetPercent ({options.Retry.BudgetPercent}%) of the last 10 s", started);
+                    return;
                 }
-                else if (timeout.IsCancellationRequested || result == ForwarderError.RequestTimedOut)
-                {
-                    error = ProxyError.UpstreamTimeout;
-                    detail = $"no complete answer from pod '{pod.Name}' within Timeouts:Request ({options.Timeouts.Request})";
-                }
-                else
-                {
-                    error = ProxyError.UpstreamFailed;
-                    detail = $"pod '{pod.Name}' ({pod.Endpoint.EndPoint}): {Describe(result, exception)}";
-                }
-                if (error is not null)
-                {
-                    Log.AttemptFailed(_logger, service.Name, pod.Name, result.ToString(), exception?.Message ?? "");
-                }
+                _metrics.Failover(service.Name, previous!.Name, pod.Name, failure!.Value.Reason);
+                state.FailoverReason = failure.Value.Reason;
+                body?.Rewind(request);
+                context.Response.StatusCode = StatusCodes.Status200OK;
+            }
+            tried.Add(pod);
+            state.Pod = pod;
+            state.Attempts = attempt;
+            state.InterceptedStatus = null;
+            var canMoveOn = attempt < maxAttempts && pinned is null && service.HasUntriedCandidate(tried);
+            state.InterceptRetryableStatus = canMoveOn && mayResend;
+
+            using var attemptToken = CancellationTokenSource.CreateLinkedTokenSource(requestTimeout.Token);
+            if (options.Timeouts.PerTry is { } perTry)
+            {
+                attemptToken.CancelAfter(perTry);
+            }
+            state.PerTryTimeout = attemptToken;
+            ForwarderError result;
+            pod.RequestStarted();
+            try
+            {
+                result = await _forwarder.SendAsync(context, pod.Pool.DestinationPrefix, pod.Pool.Invoker, config, SidecarTransformer.Instance, attemptToken.Token);
+            }
+            finally
+            {
+                pod.RequestEnded();
+                state.PerTryTimeout = null;
+            }
+
+            if (result == ForwarderError.None && state.InterceptedStatus is null)
+            {
+                pod.Health.RecordSuccess();
+                await FinishAsync(context, service, pod, null, null, started);
+                return;
+            }
+            if (context.RequestAborted.IsCancellationRequested)
+            {
+                Log.ClientAborted(_logger, service.Name, pod.Name);
+                await FinishAsync(context, service, pod, null, null, started);
+                return;
+            }
+            if (requestTimeout.IsCancellationRequested)
+            {
+                service.RecordFailure(pod, AttemptFailure.Timeout);
+                await FinishAsync(context, service, pod, ProxyError.UpstreamTimeout,
+                    $"no complete answer from pod '{pod.Name}' within Timeouts:Request ({options.Timeouts.Request})", started);
+                return;
+            }
+            var current = state.InterceptedStatus is int status
+                ? AttemptFailure.Status(status)
+                : attemptToken.IsCancellationRequested && options.Timeouts.PerTry is { } limit
+                    ? AttemptFailure.PerTryTimeout(limit)
+                    : AttemptFailure.Classify(result, context.GetForwarderErrorFeature()?.Exception);
+            Log.AttemptFailed(_logger, service.Name, pod.Name, current.Reason, current.Detail);
+            service.RecordFailure(pod, current.Reason);
+            if (current.Reason is AttemptFailure.ConnectError or AttemptFailure.Reset)
+            {
+                // The pod may have restarted at a new address: look again sooner than the TTL says.
+                service.RequestRefresh?.Invoke();
+            }
+            failure = current;
+            previous = pod;
+            if (context.Response.HasStarted || !canMoveOn || current.RequestSent && !mayResend)
+            {
+                break;
             }
         }
-        finally
-        {
-            pod.RequestEnded();
-        }
-        await FinishAsync(context, service, pod, error, detail, started);
+        var last = previous ?? pinned;
+        await FinishAsync(context, service, last, ProxyError.UpstreamFailed,
+            failure is { } f ? $"pod '{last!.Name}' ({last.Endpoint.EndPoint}): {f.Detail}" : NoEndpointsDetail(service), started);
     }
+
+    private static bool IsIdempotent(string method) =>
+        HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) ||
+        HttpMethods.IsPut(method) || HttpMethods.IsDelete(method) || HttpMethods.IsTrace(method);
+
+    private static string EjectedDetail(PodState pod) => pod.Removed
+        ? $"pod '{pod.Name}' has left the set"
+        : $"pod '{pod.Name}' is ejected ({pod.Health.EjectReason}) until {pod.Health.EjectedUntil:O}";
 
     private async Task FinishAsync(HttpContext context, ServiceRuntime? service, PodState? pod, ProxyError? error, string? detail, long started)
     {
@@ -202,7 +277,7 @@ internal sealed partial class ProxyHandler
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Service {Service}: request to pod {Pod} failed ({Error}): {Reason}")]
+        [LoggerMessage(1, LogLevel.Warning, "Service {Service}: attempt on pod {Pod} failed ({Error}): {Reason}")]
         public static partial void AttemptFailed(ILogger logger, string service, string pod, string error, string reason);
 
         [LoggerMessage(2, LogLevel.Debug, "Service {Service}: the app aborted its request to pod {Pod}")]

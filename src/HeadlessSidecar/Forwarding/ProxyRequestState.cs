@@ -12,4 +12,13 @@ internal sealed class ProxyRequestState
     public int Attempts { get; set; }
 
     public string? FailoverReason { get; set; }
+
+    /// <summary>Set per attempt: an answer with a <c>Retry:OnStatus</c> code is held back so the request can move on.</summary>
+    public bool InterceptRetryableStatus { get; set; }
+
+    /// <summary>The held-back status of this attempt, if any.</summary>
+    public int? InterceptedStatus { get; set; }
+
+    /// <summary>The attempt's <c>Timeouts:PerTry</c> timer, stopped when response headers arrive.</summary>
+    public CancellationTokenSource? PerTryTimeout { get; set; }
 }

@@ -38,6 +38,20 @@ internal sealed class SidecarTransformer : HttpTransformer
     public override ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
     {
         var state = httpContext.Features.GetRequiredFeature<ProxyRequestState>();
+        if (proxyResponse is null)
+        {
+            // No answer (the attempt failed): the handler decides what the app gets.
+            return new ValueTask<bool>(false);
+        }
+        // Headers arrived: Timeouts:PerTry is over for this attempt.
+        state.PerTryTimeout?.CancelAfter(Timeout.InfiniteTimeSpan);
+        var status = (int)proxyResponse.StatusCode;
+        if (state.InterceptRetryableStatus && state.Service.Options.Retry.OnStatus.Contains(status))
+        {
+            // Held back, not copied: YARP set only the status code, which the handler resets before retrying.
+            state.InterceptedStatus = status;
+            return new ValueTask<bool>(false);
+        }
         httpContext.Response.Headers[PodHeader] = state.Pod!.Name;
         return base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
     }

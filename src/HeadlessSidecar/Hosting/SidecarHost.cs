@@ -100,6 +100,7 @@ internal sealed class SidecarHost : IAsyncDisposable
         services.AddSingleton(new ProxyListenerGroups(groups));
         services.AddHostedService<OrdinalPortManager>();
         services.AddHostedService<DrainService>();
+        services.AddHostedService<Health.HealthProber>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -142,6 +143,16 @@ internal sealed class SidecarHost : IAsyncDisposable
         foreach (var group in groups)
         {
             kestrelOptions.ListenHttp(group);
+        }
+
+        // A failing pod triggers an early, rate-limited re-resolution of its service.
+        var watchers = app.Services.GetRequiredService<ServiceWatchers>();
+        foreach (var runtime in app.Services.GetRequiredService<ServiceRuntimeRegistry>().Services.Values)
+        {
+            if (watchers.TryGet(runtime.Name, out var watcher))
+            {
+                runtime.RequestRefresh = watcher.RequestRefresh;
+            }
         }
 
         var host = new SidecarHost(app, groups);

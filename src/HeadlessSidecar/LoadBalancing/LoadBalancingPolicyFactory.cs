@@ -9,7 +9,7 @@ internal static class LoadBalancingPolicyFactory
         LoadBalancingMode.LeastRequests => new LeastRequestsPolicy(),
         LoadBalancingMode.PowerOfTwoChoices => new PowerOfTwoChoicesPolicy(),
         LoadBalancingMode.LowestOrdinal => new LowestOrdinalPolicy(),
-        LoadBalancingMode.RoundRobin => new RoundRobinPolicy(),
-        _ => throw new NotSupportedException($"Load balancing '{mode}' is not supported yet."),
+        LoadBalancingMode.ConsistentHash => new ConsistentHashPolicy(),
+        _ => new RoundRobinPolicy(),
     };
 }

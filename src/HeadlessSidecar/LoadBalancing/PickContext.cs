@@ -5,11 +5,15 @@ namespace HeadlessSidecar.LoadBalancing;
 /// <summary>What a policy needs besides the pods: which pods this request already tried, and its hash key.</summary>
 internal readonly struct PickContext
 {
-    public PickContext(IReadOnlyList<PodState>? tried, string? hashKey = null)
+    public PickContext(IReadOnlyList<PodState>? tried, string? hashKey = null, bool ignoreEjection = false)
     {
         Tried = tried;
         HashKey = hashKey;
+        IgnoreEjection = ignoreEjection;
     }
+
+    /// <summary>Panic mode: more than half the pods are ejected, so balance over all of them (Envoy's panic threshold).</summary>
+    public bool IgnoreEjection { get; }
 
     public IReadOnlyList<PodState>? Tried { get; }
 
@@ -18,7 +22,7 @@ internal readonly struct PickContext
 
     public bool IsCandidate(PodState pod)
     {
-        if (!pod.IsUsable)
+        if (IgnoreEjection ? pod.Removed : !pod.IsUsable)
         {
             return false;
         }

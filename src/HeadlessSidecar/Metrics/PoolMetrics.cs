@@ -23,7 +23,7 @@ internal sealed class PoolMetrics
             var healthy = 0;
             foreach (var pod in pods)
             {
-                if (pod.IsUsable)
+                if (!pod.Health.IsEjected)
                 {
                     healthy++;
                 }

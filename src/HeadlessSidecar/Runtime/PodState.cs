@@ -1,21 +1,25 @@
 using HeadlessSidecar.Connections;
 using HeadlessSidecar.Discovery;
+using HeadlessSidecar.Health;
 
 namespace HeadlessSidecar.Runtime;
 
 /// <summary>
 /// A discovered pod at one address, with what the proxy tracks about it. Its identity is name + address:
-/// when a pod comes back at a new IP it gets a new <see cref="PodState"/> (and pool), so nothing of the old
-/// address keeps serving.
+/// when a pod comes back at a new IP it gets a new <see cref="PodState"/> (pool and health), so nothing of the
+/// old address keeps serving.
 /// </summary>
 internal sealed class PodState : IDisposable
 {
     private int _activeRequests;
+    private volatile bool _removed;
 
-    public PodState(PodEndpoint endpoint, PodConnectionPool pool)
+    public PodState(PodEndpoint endpoint, PodConnectionPool pool, PodHealth health, DateTimeOffset discoveredAt)
     {
         Endpoint = endpoint;
         Pool = pool;
+        Health = health;
+        DiscoveredAt = discoveredAt;
     }
 
     public PodEndpoint Endpoint { get; }
@@ -26,23 +30,40 @@ internal sealed class PodState : IDisposable
 
     public PodConnectionPool Pool { get; }
 
+    public PodHealth Health { get; }
+
+    /// <summary>When discovery first listed the pod at this address (slow start ramps from here).</summary>
+    public DateTimeOffset DiscoveredAt { get; }
+
     public int ActiveRequests => Volatile.Read(ref _activeRequests);
 
     /// <summary>Set once the pod left the set (or moved): it gets no new requests.</summary>
-    public bool Removed { get; private set; }
+    public bool Removed => _removed;
+
+    /// <summary>Whether traffic may go here now: discovered and not ejected.</summary>
+    public bool IsUsable => !_removed && !Health.IsEjected;
 
     public void RequestStarted() => Interlocked.Increment(ref _activeRequests);
 
     public void RequestEnded() => Interlocked.Decrement(ref _activeRequests);
 
-    /// <summary>Whether balanced traffic may go here now (health comes with failover).</summary>
-    public bool IsUsable => !Removed;
+    public void MarkRemoved() => _removed = true;
 
-    public void MarkRemoved() => Removed = true;
+    /// <summary>Share of balanced traffic during <c>SlowStart</c>: 0→1 over the window after discovery or return.</summary>
+    public double SlowStartFactor(TimeSpan slowStart, DateTimeOffset now)
+    {
+        if (slowStart <= TimeSpan.Zero)
+        {
+            return 1;
+        }
+        var since = Health.ReturnedAt is { } returned && returned > DiscoveredAt ? returned : DiscoveredAt;
+        var elapsed = now - since;
+        return elapsed >= slowStart ? 1 : Math.Max(elapsed / slowStart, 0.05);
+    }
 
     public void Dispose()
     {
-        Removed = true;
+        _removed = true;
         Pool.Dispose();
     }
 }

@@ -1,6 +1,8 @@
 using HeadlessSidecar.Configuration;
 using HeadlessSidecar.Connections;
 using HeadlessSidecar.Discovery;
+using HeadlessSidecar.Failover;
+using HeadlessSidecar.Health;
 using HeadlessSidecar.LoadBalancing;
 using HeadlessSidecar.Metrics;
 using HeadlessSidecar.Routing;
@@ -19,17 +21,24 @@ internal sealed partial class ServiceRuntime : IDisposable
     private readonly ServiceEndpoints _endpoints;
     private readonly ProxyMetrics _metrics;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly HealthSettings _healthSettings;
     private readonly Lock _updateLock = new();
+    private PodState? _servingPod;
     private PodTable _table = PodTable.Empty;
     private ServiceNameSet _names;
     private string? _namesFqdn;
 
-    public ServiceRuntime(ServiceOptions options, ServiceEndpoints endpoints, ProxyMetrics metrics, ILogger logger)
+    public ServiceRuntime(ServiceOptions options, ServiceEndpoints endpoints, ProxyMetrics metrics, TimeProvider time, ILogger logger)
     {
         Options = options;
         _endpoints = endpoints;
         _metrics = metrics;
+        _time = time;
         _logger = logger;
+        _healthSettings = HealthSettings.From(options.Health);
+        HasActiveHealth = ActiveCheck(options) is not null;
+        Budget = new RetryBudget(options.Retry.BudgetPercent, time);
         Policy = LoadBalancingPolicyFactory.Create(options.LoadBalancing);
         _names = new ServiceNameSet(options.Host, null);
         metrics.ServiceKnown(options.Name);
@@ -48,6 +57,115 @@ internal sealed partial class ServiceRuntime : IDisposable
     public ServiceNameSet Names => Volatile.Read(ref _names);
 
     public ServiceSnapshot Snapshot => _endpoints.Current;
+
+    public RetryBudget Budget { get; }
+
+    public ProxyMetrics Metrics => _metrics;
+
+    public TimeProvider Time => _time;
+
+    /// <summary>Whether pods are probed (<c>Health:Check</c> applies), so a pod back from ejection awaits a passing probe.</summary>
+    public bool HasActiveHealth { get; }
+
+    /// <summary>Asks discovery for an early re-resolution (a failing pod may have moved); set by the host.</summary>
+    public Action? RequestRefresh { get; set; }
+
+    /// <summary>The active check of a service: <c>Http</c> with a <c>ProbePath</c>, <c>Connect</c> if asked for, else none.</summary>
+    public static string? ActiveCheck(ServiceOptions options) =>
+        options.Health.Check ?? (options.Health.ProbePath is not null ? "Http" : options.Protocol == ServiceProtocol.Tcp ? "Connect" : null);
+
+    /// <summary>Picks a pod for a balanced request, honouring panic mode and slow start; null when none is left.</summary>
+    public PodState? PickBalanced(IReadOnlyList<PodState>? tried, string? hashKey)
+    {
+        var pods = Table.Pods;
+        var context = new PickContext(tried, hashKey, ignoreEjection: IsPanicking(pods));
+        var pod = Policy.Pick(pods, context);
+        if (pod is not null && Options.SlowStart > TimeSpan.Zero && hashKey is null)
+        {
+            var factor = pod.SlowStartFactor(Options.SlowStart, _time.GetUtcNow());
+            if (factor < 1 && Random.Shared.NextDouble() >= factor)
+            {
+                // A warming pod keeps only its ramp's share: let the others take this one if any can.
+                List<PodState> skip = tried is null ? [pod] : [.. tried, pod];
+                pod = Policy.Pick(pods, new PickContext(skip, hashKey, context.IgnoreEjection)) ?? pod;
+            }
+        }
+        return pod;
+    }
+
+    /// <summary>Whether another usable pod, not yet tried, is there to fail over to.</summary>
+    public bool HasUntriedCandidate(IReadOnlyList<PodState> tried)
+    {
+        var pods = Table.Pods;
+        var context = new PickContext(tried, null, IsPanicking(pods));
+        foreach (var pod in pods)
+        {
+            if (context.IsCandidate(pod))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Records an attempt's failure against the pod; ejects it when its failures in a row reach the limit.</summary>
+    public void RecordFailure(PodState pod, string reason)
+    {
+        var outcome = pod.Health.RecordFailure(reason, () => PanicGuard.MayEjectOneMore(CountEjected(Table.Pods), Table.Pods.Length));
+        if (outcome == HealthOutcome.Ejected)
+        {
+            _metrics.Ejected(Name, pod.Name);
+            Log.PodEjected(_logger, Name, pod.Name, reason, pod.Health.EjectedUntil?.ToString("O") ?? "");
+        }
+        else if (outcome == HealthOutcome.EjectionRefusedByPanicGuard)
+        {
+            Log.EjectionRefused(_logger, Name, pod.Name);
+        }
+    }
+
+    public void RecordProbe(PodState pod, bool passed, string? reason)
+    {
+        var wasEjected = pod.Health.IsEjected;
+        var outcome = pod.Health.RecordProbe(passed, () => PanicGuard.MayEjectOneMore(CountEjected(Table.Pods), Table.Pods.Length));
+        if (outcome == HealthOutcome.Ejected)
+        {
+            _metrics.Ejected(Name, pod.Name);
+            Log.PodEjected(_logger, Name, pod.Name, reason ?? PodHealth.ProbeFailedReason, pod.Health.EjectedUntil?.ToString("O") ?? "");
+        }
+        else if (wasEjected && !pod.Health.IsEjected)
+        {
+            Log.PodReturned(_logger, Name, pod.Name);
+        }
+    }
+
+    /// <summary>
+    /// <c>LowestOrdinal</c>: the serving pod changed because the one before it is ejected (or gone): one failover
+    /// with reason <c>ejected</c>. Traffic moving back down when the ejection ends is not a failover.
+    /// </summary>
+    public void NoteServingPod(PodState pod)
+    {
+        var previous = Interlocked.Exchange(ref _servingPod, pod);
+        if (previous is not null && !ReferenceEquals(previous, pod) && !previous.Removed && previous.Health.IsEjected
+            && (pod.Ordinal ?? int.MaxValue) > (previous.Ordinal ?? int.MaxValue))
+        {
+            _metrics.Failover(Name, previous.Name, pod.Name, "ejected");
+        }
+    }
+
+    private static bool IsPanicking(PodState[] pods) => PanicGuard.IsPanicking(CountEjected(pods), pods.Length);
+
+    private static int CountEjected(PodState[] pods)
+    {
+        var ejected = 0;
+        foreach (var pod in pods)
+        {
+            if (pod.Health.IsEjected)
+            {
+                ejected++;
+            }
+        }
+        return ejected;
+    }
 
     /// <summary>Raised after the table changed, with the pods that arrived (ordinal listeners open on it).</summary>
     public event Action<ServiceRuntime, IReadOnlyList<PodState>>? PodsAdded;
@@ -75,7 +193,8 @@ internal sealed partial class ServiceRuntime : IDisposable
                 }
                 else
                 {
-                    pods[i] = new PodState(endpoint, new PodConnectionPool(endpoint, Options, _logger));
+                    pods[i] = new PodState(endpoint, new PodConnectionPool(endpoint, Options, _logger),
+                        new PodHealth(_healthSettings, _time, HasActiveHealth), _time.GetUtcNow());
                     added.Add(pods[i]);
                 }
             }
@@ -126,5 +245,14 @@ internal sealed partial class ServiceRuntime : IDisposable
 
         [LoggerMessage(2, LogLevel.Information, "Service {Service}: pod {Pod} at {EndPoint} removed")]
         public static partial void PodRemoved(ILogger logger, string service, string pod, string endPoint);
+
+        [LoggerMessage(3, LogLevel.Warning, "Service {Service}: pod {Pod} ejected ({Reason}) until {Until}")]
+        public static partial void PodEjected(ILogger logger, string service, string pod, string reason, string until);
+
+        [LoggerMessage(4, LogLevel.Warning, "Service {Service}: pod {Pod} not ejected: more than half the pods would be out (panic guard)")]
+        public static partial void EjectionRefused(ILogger logger, string service, string pod);
+
+        [LoggerMessage(5, LogLevel.Information, "Service {Service}: pod {Pod} returned after a passing probe")]
+        public static partial void PodReturned(ILogger logger, string service, string pod);
     }
 }

@@ -9,10 +9,10 @@ namespace HeadlessSidecar.Runtime;
 /// <summary>One <see cref="ServiceRuntime"/> per configured service.</summary>
 internal sealed class ServiceRuntimeRegistry : IDisposable
 {
-    public ServiceRuntimeRegistry(SidecarOptions options, EndpointRegistry endpoints, ProxyMetrics metrics, ILoggerFactory loggerFactory)
+    public ServiceRuntimeRegistry(SidecarOptions options, EndpointRegistry endpoints, ProxyMetrics metrics, TimeProvider time, ILoggerFactory loggerFactory)
     {
         var logger = loggerFactory.CreateLogger<ServiceRuntime>();
-        Services = options.Services.ToFrozenDictionary(s => s.Name, s => new ServiceRuntime(s, endpoints[s.Name], metrics, logger), StringComparer.Ordinal);
+        Services = options.Services.ToFrozenDictionary(s => s.Name, s => new ServiceRuntime(s, endpoints[s.Name], metrics, time, logger), StringComparer.Ordinal);
     }
 
     public FrozenDictionary<string, ServiceRuntime> Services { get; }

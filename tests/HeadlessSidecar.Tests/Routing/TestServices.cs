@@ -27,11 +27,13 @@ internal static class TestServices
     public static PodEndpoint Pod(string name, int? ordinal, string address, string fqdnSuffix = "nginx-headless.default.svc.cluster.local") =>
         new(name, ordinal, IPAddress.Parse(address), 80, $"{name}.{fqdnSuffix}");
 
-    public static (ServiceRuntime Runtime, ServiceEndpoints Endpoints) Create(ServiceOptions options, string fqdn, params PodEndpoint[] pods)
+    public static (ServiceRuntime Runtime, ServiceEndpoints Endpoints) Create(ServiceOptions options, string fqdn, params PodEndpoint[] pods) => Create(options, fqdn, null, pods);
+
+    public static (ServiceRuntime Runtime, ServiceEndpoints Endpoints) Create(ServiceOptions options, string fqdn, TimeProvider? time, params PodEndpoint[] pods)
     {
         var endpoints = new ServiceEndpoints(options.Name, options.Host);
         endpoints.Publish(Snapshot(options.Name, fqdn, pods, 1));
-        return (new ServiceRuntime(options, endpoints, Metrics, NullLogger.Instance), endpoints);
+        return (new ServiceRuntime(options, endpoints, Metrics, time ?? TimeProvider.System, NullLogger.Instance), endpoints);
     }
 
     public static ServiceSnapshot Snapshot(string service, string fqdn, PodEndpoint[] pods, long version) =>

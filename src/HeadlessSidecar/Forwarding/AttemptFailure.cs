@@ -1,0 +1,46 @@
+using System.Net.Sockets;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace HeadlessSidecar.Forwarding;
+
+/// <summary>
+/// Why an attempt failed, as <c>headless_sidecar_failovers_total{reason}</c> names it, and whether the request
+/// may have reached the pod (which limits retries to idempotent or bodiless requests).
+/// </summary>
+internal readonly record struct AttemptFailure(string Reason, bool RequestSent, string Detail)
+{
+    public const string ConnectError = "connect_error";
+    public const string Timeout = "timeout";
+    public const string Reset = "reset";
+
+    public static AttemptFailure Status(int status) => new($"status_{status}", RequestSent: true, $"answered {status}");
+
+    public static AttemptFailure PerTryTimeout(TimeSpan perTry) => new(Timeout, RequestSent: true, $"no response headers within Timeouts:PerTry ({perTry})");
+
+    /// <summary>Classifies a failed forward from YARP's error and the exception behind it.</summary>
+    public static AttemptFailure Classify(ForwarderError error, Exception? exception)
+    {
+        var detail = ProxyHandler.Describe(error, exception);
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError })
+            {
+                return new(ConnectError, RequestSent: false, detail);
+            }
+            if (e is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.TimedOut })
+            {
+                return new(ConnectError, RequestSent: false, detail);
+            }
+            if (e is TimeoutException)
+            {
+                // SocketsHttpHandler's ConnectTimeout surfaces as a TimeoutException before anything is sent.
+                return new(ConnectError, RequestSent: false, detail);
+            }
+        }
+        return error switch
+        {
+            ForwarderError.RequestTimedOut => new(Timeout, RequestSent: true, detail),
+            _ => new(Reset, RequestSent: true, detail),
+        };
+    }
+}

@@ -1,0 +1,134 @@
+using System.Net;
+using System.Net.Sockets;
+using HeadlessSidecar.Runtime;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace HeadlessSidecar.Health;
+
+/// <summary>
+/// Active health (contract section 4): every <c>ProbeInterval</c>, each pod of a service with a
+/// <c>Health:Check</c> is probed, bounded by <c>ProbeTimeout</c>. A failed probe counts toward
+/// <c>ConsecutiveFailures</c>; a passing one returns a pod whose ejection has run out.
+/// </summary>
+internal sealed partial class HealthProber : BackgroundService
+{
+    private readonly ServiceRuntimeRegistry _registry;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    public HealthProber(ServiceRuntimeRegistry registry, TimeProvider time, ILogger<HealthProber> logger)
+    {
+        _registry = registry;
+        _time = time;
+        _logger = logger;
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var loops = new List<Task>();
+        foreach (var service in _registry.Services.Values)
+        {
+            if (ServiceRuntime.ActiveCheck(service.Options) is { } check)
+            {
+                loops.Add(ProbeLoopAsync(service, check, stoppingToken));
+            }
+        }
+        return Task.WhenAll(loops);
+    }
+
+    private async Task ProbeLoopAsync(ServiceRuntime service, string check, CancellationToken stoppingToken)
+    {
+        var health = service.Options.Health;
+        using var client = new HttpClient(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            ConnectTimeout = health.ProbeTimeout,
+            PooledConnectionIdleTimeout = health.ProbeInterval * 2,
+        })
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        Log.Probing(_logger, service.Name, check, health.ProbeInterval);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var pods = service.Table.Pods;
+            var probes = new Task[pods.Length];
+            for (var i = 0; i < pods.Length; i++)
+            {
+                probes[i] = ProbeAsync(service, pods[i], check, client, stoppingToken);
+            }
+            await Task.WhenAll(probes);
+            try
+            {
+                await Task.Delay(health.ProbeInterval, _time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task ProbeAsync(ServiceRuntime service, PodState pod, string check, HttpClient client, CancellationToken stoppingToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        timeout.CancelAfter(service.Options.Health.ProbeTimeout);
+        string? failure;
+        try
+        {
+            failure = check == "Http"
+                ? await ProbeHttpAsync(service, pod, client, timeout.Token)
+                : await ProbeConnectAsync(pod, timeout.Token);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (OperationCanceledException)
+        {
+            failure = $"no answer within ProbeTimeout ({service.Options.Health.ProbeTimeout})";
+        }
+        catch (Exception ex) when (ex is HttpRequestException or SocketException or IOException)
+        {
+            failure = ex.Message;
+        }
+        if (pod.Removed)
+        {
+            return;
+        }
+        if (failure is not null)
+        {
+            Log.ProbeFailed(_logger, service.Name, pod.Name, failure);
+        }
+        service.RecordProbe(pod, failure is null, failure is null ? null : PodHealth.ProbeFailedReason);
+    }
+
+    private static async Task<string?> ProbeHttpAsync(ServiceRuntime service, PodState pod, HttpClient client, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, pod.Pool.DestinationPrefix + service.Options.Health.ProbePath);
+        request.Headers.Host = pod.Endpoint.HostName.TrimEnd('.');
+        request.Headers.UserAgent.ParseAdd("headless-sidecar-probe");
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        var status = (int)response.StatusCode;
+        return status is >= 200 and < 400 ? null : $"GET {service.Options.Health.ProbePath} answered {status}";
+    }
+
+    private static async Task<string?> ProbeConnectAsync(PodState pod, CancellationToken cancellationToken)
+    {
+        using var socket = new Socket(pod.Endpoint.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(pod.Endpoint.EndPoint, cancellationToken);
+        return null;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Service {Service}: active health {Check} every {Interval}")]
+        public static partial void Probing(ILogger logger, string service, string check, TimeSpan interval);
+
+        [LoggerMessage(2, LogLevel.Warning, "Service {Service}: probe of pod {Pod} failed: {Reason}")]
+        public static partial void ProbeFailed(ILogger logger, string service, string pod, string reason);
+    }
+}
