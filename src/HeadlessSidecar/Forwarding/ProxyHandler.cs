@@ -199,9 +199,13 @@ internal sealed partial class ProxyHandler
                 break;
             }
         }
-        var last = previous ?? pinned;
-        await FinishAsync(context, service, last, ProxyError.UpstreamFailed,
-            failure is { } f ? $"pod '{last!.Name}' ({last.Endpoint.EndPoint}): {f.Detail}" : NoEndpointsDetail(service), started);
+        if (failure is not { } f)
+        {
+            // Not one attempt: no usable pod to begin with.
+            await FinishAsync(context, service, null, ProxyError.NoEndpoints, NoEndpointsDetail(service), started);
+            return;
+        }
+        await FinishAsync(context, service, previous, ProxyError.UpstreamFailed, $"pod '{previous!.Name}' ({previous.Endpoint.EndPoint}): {f.Detail}", started);
     }
 
     private static bool IsIdempotent(string method) =>

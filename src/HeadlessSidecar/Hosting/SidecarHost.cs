@@ -145,6 +145,8 @@ internal sealed class SidecarHost : IAsyncDisposable
             kestrelOptions.ListenHttp(group);
         }
 
+        // The meter provider first: the runtimes export their zero-valued series as they are created.
+        app.Services.GetRequiredService<MeterProvider>();
         // A failing pod triggers an early, rate-limited re-resolution of its service.
         var watchers = app.Services.GetRequiredService<ServiceWatchers>();
         foreach (var runtime in app.Services.GetRequiredService<ServiceRuntimeRegistry>().Services.Values)
