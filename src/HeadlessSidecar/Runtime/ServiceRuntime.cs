@@ -85,9 +85,9 @@ internal sealed partial class ServiceRuntime : IDisposable
             var factor = pod.SlowStartFactor(Options.SlowStart, _time.GetUtcNow());
             if (factor < 1 && Random.Shared.NextDouble() >= factor)
             {
-                // A warming pod keeps only its ramp's share: let the others take this one if any can.
-                List<PodState> skip = tried is null ? [pod] : [.. tried, pod];
-                pod = Policy.Pick(pods, new PickContext(skip, hashKey, context.IgnoreEjection)) ?? pod;
+                // A warming pod keeps only its ramp's share; another candidate at random takes the rest. Not the
+                // policy again: a second round-robin step would skew the rotation towards the warming pod.
+                pod = RandomOtherCandidate(pods, context, pod) ?? pod;
             }
         }
         return pod;
@@ -150,6 +150,31 @@ internal sealed partial class ServiceRuntime : IDisposable
         {
             _metrics.Failover(Name, previous.Name, pod.Name, "ejected");
         }
+    }
+
+    private static PodState? RandomOtherCandidate(PodState[] pods, in PickContext context, PodState except)
+    {
+        var count = 0;
+        foreach (var candidate in pods)
+        {
+            if (!ReferenceEquals(candidate, except) && context.IsCandidate(candidate))
+            {
+                count++;
+            }
+        }
+        if (count == 0)
+        {
+            return null;
+        }
+        var chosen = Random.Shared.Next(count);
+        foreach (var candidate in pods)
+        {
+            if (!ReferenceEquals(candidate, except) && context.IsCandidate(candidate) && chosen-- == 0)
+            {
+                return candidate;
+            }
+        }
+        return null;
     }
 
     private static bool IsPanicking(PodState[] pods) => PanicGuard.IsPanicking(CountEjected(pods), pods.Length);

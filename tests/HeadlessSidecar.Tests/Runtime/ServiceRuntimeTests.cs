@@ -1,0 +1,126 @@
+using HeadlessSidecar.Configuration;
+using HeadlessSidecar.Tests.Routing;
+using Microsoft.Extensions.Time.Testing;
+
+namespace HeadlessSidecar.Tests.Runtime;
+
+public class ServiceRuntimeTests
+{
+    private static readonly string Fqdn = "nginx-headless.default.svc.cluster.local";
+
+    private static (HeadlessSidecar.Runtime.ServiceRuntime Runtime, FakeTimeProvider Time) Create(int pods, Action<ServiceOptions>? configure = null)
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var options = TestServices.Options();
+        configure?.Invoke(options);
+        var (runtime, _) = TestServices.Create(options, Fqdn, time,
+            Enumerable.Range(0, pods).Select(i => TestServices.Pod($"web-{i}", i, $"127.0.0.{21 + i}")).ToArray());
+        return (runtime, time);
+    }
+
+    [Fact]
+    public void RecordFailure_ConsecutiveFailures_EjectsAndBalancingSkipsThePod()
+    {
+        var (web, _) = Create(3, o => o.Health.ConsecutiveFailures = 2);
+        using (web)
+        {
+            var pods = web.Table.Pods;
+            web.RecordFailure(pods[1], "connect_error");
+            Assert.True(pods[1].IsUsable);
+            web.RecordFailure(pods[1], "connect_error");
+            Assert.False(pods[1].IsUsable);
+            for (var i = 0; i < 30; i++)
+            {
+                Assert.NotSame(pods[1], web.PickBalanced(null, null));
+            }
+        }
+    }
+
+    [Fact]
+    public void RecordFailure_EjectFor_PodReturnsWithoutActiveHealth()
+    {
+        var (web, time) = Create(3, o => o.Health.ConsecutiveFailures = 1);
+        using (web)
+        {
+            var pod = web.Table.Pods[0];
+            web.RecordFailure(pod, "reset");
+            Assert.False(pod.IsUsable);
+            time.Advance(TimeSpan.FromSeconds(10));
+            Assert.True(pod.IsUsable);
+        }
+    }
+
+    [Fact]
+    public void PanicGuard_TwoOfThreeFailing_OnlyOneEjected()
+    {
+        var (web, _) = Create(3, o => o.Health.ConsecutiveFailures = 1);
+        using (web)
+        {
+            var pods = web.Table.Pods;
+            web.RecordFailure(pods[0], "connect_error");
+            web.RecordFailure(pods[1], "connect_error");
+            Assert.Equal(1, pods.Count(p => p.Health.IsEjected));
+        }
+    }
+
+    [Fact]
+    public void HasUntriedCandidate_AllTried_False()
+    {
+        var (web, _) = Create(2);
+        using (web)
+        {
+            var pods = web.Table.Pods;
+            Assert.True(web.HasUntriedCandidate([pods[0]]));
+            Assert.False(web.HasUntriedCandidate([pods[0], pods[1]]));
+        }
+    }
+
+    [Fact]
+    public void SlowStartFactor_RampsLinearlyOverTheWindow()
+    {
+        var (web, time) = Create(1, o => o.SlowStart = TimeSpan.FromSeconds(10));
+        using (web)
+        {
+            var pod = web.Table.Pods[0];
+            Assert.Equal(0.05, pod.SlowStartFactor(TimeSpan.FromSeconds(10), time.GetUtcNow()));
+            time.Advance(TimeSpan.FromSeconds(5));
+            Assert.Equal(0.5, pod.SlowStartFactor(TimeSpan.FromSeconds(10), time.GetUtcNow()), 3);
+            time.Advance(TimeSpan.FromSeconds(5));
+            Assert.Equal(1, pod.SlowStartFactor(TimeSpan.FromSeconds(10), time.GetUtcNow()));
+            Assert.Equal(1, pod.SlowStartFactor(TimeSpan.Zero, time.GetUtcNow()));
+        }
+    }
+
+    [Fact]
+    public void PickBalanced_SlowStart_NewPodRampsUpBesideAWarmOne()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var options = TestServices.Options();
+        options.SlowStart = TimeSpan.FromSeconds(60);
+        var web0 = TestServices.Pod("web-0", 0, "127.0.0.21");
+        var (web, endpoints) = TestServices.Create(options, Fqdn, time, web0);
+        using (web)
+        {
+            time.Advance(TimeSpan.FromSeconds(60));
+            endpoints.Publish(TestServices.Snapshot("web", Fqdn, [web0, TestServices.Pod("web-1", 1, "127.0.0.22")], 2));
+            int Share()
+            {
+                var count = 0;
+                for (var i = 0; i < 4_000; i++)
+                {
+                    count += web.PickBalanced(null, null)!.Name == "web-1" ? 1 : 0;
+                }
+                return count;
+            }
+            var atStart = Share();
+            time.Advance(TimeSpan.FromSeconds(30));
+            var halfway = Share();
+            time.Advance(TimeSpan.FromSeconds(30));
+            var warm = Share();
+            // Round-robin offers web-1 half the picks; it keeps its ramp's share of them: ~5 %, ~50 %, 100 %.
+            Assert.InRange(atStart, 40, 250);
+            Assert.InRange(halfway, 800, 1_200);
+            Assert.Equal(2_000, warm);
+        }
+    }
+}
