@@ -54,16 +54,11 @@ internal sealed class SidecarHost : IAsyncDisposable
         });
         // stdout carries the access log only; every log line goes to stderr.
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        if (configuration.GetSection("Logging").Exists())
-        {
-            builder.Logging.AddConfiguration(configuration.GetSection("Logging"));
-        }
-        else
-        {
-            builder.Logging.SetMinimumLevel(LogLevel.Information);
-            builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-            builder.Logging.AddFilter("Yarp", LogLevel.Warning);
-        }
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // YARP logs each failed attempt with a stack trace; the proxy handler logs one line per attempt instead.
+        builder.Logging.AddFilter("Yarp", LogLevel.Error);
+        builder.Logging.AddConfiguration(configuration.GetSection("Logging"));
 
         var services = builder.Services;
         var sidecarMeter = new SidecarMeter(meterName);

@@ -48,6 +48,12 @@ public sealed class FailoverTests
         var metrics = await sidecar.MetricsAsync(Ct);
         var moved = Failovers(metrics, "web-1", "connect_error") + Failovers(metrics, "web-1", "reset");
         Output?.WriteLine($"failovers from web-1: {moved}");
+        foreach (var line in metrics.Split('\n').Where(l => l.StartsWith("headless_sidecar_failovers_total{", StringComparison.Ordinal)
+            || l.StartsWith("headless_sidecar_ejections_total{", StringComparison.Ordinal) || l.StartsWith("headless_sidecar_endpoints{", StringComparison.Ordinal)
+            || l.StartsWith("headless_sidecar_requests_total{", StringComparison.Ordinal)))
+        {
+            Output?.WriteLine(line);
+        }
         Assert.True(moved >= 1, metrics);
     }
 
