@@ -71,22 +71,28 @@ internal static partial class DemoCommand
     {
         var proxy = $"http://{listen}";
         var adminUrl = $"http://{(admin.Address.Equals(IPAddress.Any) ? IPAddress.Loopback : admin.Address)}:{admin.Port}";
-        var text = $"""
-
-            HeadlessSidecar demo is running: StatefulSet web (web-0..2) behind headless Service nginx-headless.default.svc.cluster.local.
-            Try, from another terminal:
-              curl -s {proxy}/                                         # balanced round-robin: run it a few times
-              curl -s -H 'X-Headless-Ordinal: 2' {proxy}/              # pinned to web-2 by header
-              curl -s -x {proxy} http://web-1.nginx-headless/          # pinned to web-1 by Host (an app with HTTP_PROXY)
-              curl -s http://127.0.0.1:{ordinalBase ?? 0}/                       # per-ordinal port: web-0
-              curl -s --http2-prior-knowledge {proxy}/                 # h2c from the app, same port
-              curl -si -H 'X-Headless-Ordinal: 7' {proxy}/             # 503 pod_unavailable (no web-7)
-              curl -s {adminUrl}/debug/peers                          # discovered pods
-              curl -s {adminUrl}/metrics | grep ^headless_sidecar      # Prometheus metrics
-            Ctrl+C stops everything.
-
-            """;
-        Console.Out.Write(text);
+        (string Command, string Comment)[] lines =
+        [
+            ($"curl -s {proxy}/", "balanced round-robin: run it a few times"),
+            ($"curl -s -H 'X-Headless-Ordinal: 2' {proxy}/", "pinned to web-2 by header"),
+            ($"curl -s -x {proxy} http://web-1.nginx-headless/", "pinned to web-1 by Host (an app with HTTP_PROXY)"),
+            ($"curl -s http://127.0.0.1:{ordinalBase ?? 0}/", "per-ordinal port: web-0"),
+            ($"curl -s --http2-prior-knowledge {proxy}/", "h2c from the app, same port"),
+            ($"curl -si -H 'X-Headless-Ordinal: 7' {proxy}/", "503 pod_unavailable (no web-7)"),
+            ($"curl -s {adminUrl}/debug/peers", "discovered pods"),
+            ($"curl -s {adminUrl}/metrics | grep ^headless_sidecar", "Prometheus metrics"),
+        ];
+        var width = lines.Max(l => l.Command.Length) + 2;
+        var text = new System.Text.StringBuilder()
+            .AppendLine()
+            .AppendLine("HeadlessSidecar demo is running: StatefulSet web (web-0..2) behind headless Service nginx-headless.default.svc.cluster.local.")
+            .AppendLine("Try, from another terminal:");
+        foreach (var (command, comment) in lines)
+        {
+            text.Append("  ").Append(command.PadRight(width)).Append("# ").AppendLine(comment);
+        }
+        text.AppendLine("Ctrl+C stops everything.").AppendLine();
+        Console.Out.Write(text.ToString());
         Console.Out.Flush();
     }
 
