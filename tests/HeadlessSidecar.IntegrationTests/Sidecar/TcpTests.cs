@@ -58,6 +58,7 @@ public sealed class TcpTests
             }
             var peers = await sidecar.PeersAsync(cancellationToken: Ct);
             Assert.All(peers.GetProperty("pods").EnumerateArray(), p => Assert.Equal(2, p.GetProperty("activeRequests").GetInt32()));
+            Assert.All(peers.GetProperty("pods").EnumerateArray(), p => Assert.Equal(2, p.GetProperty("openConnections").GetInt32()));
 
             var names = new List<string>();
             foreach (var socket in sockets)
