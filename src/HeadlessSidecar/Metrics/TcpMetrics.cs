@@ -19,13 +19,8 @@ internal sealed class TcpMetrics
     private readonly Counter<long> _bytes;
 
     public TcpMetrics(IMeterFactory meterFactory, SidecarMeter sidecarMeter, ServiceRuntimeRegistry registry)
+        : this(meterFactory, sidecarMeter)
     {
-        var meter = meterFactory.Create(sidecarMeter.Name);
-        _connections = meter.CreateCounter<long>(ConnectionsName, description: "App connections proxied to a pod (counted once connected upstream).");
-        _active = meter.CreateUpDownCounter<long>(ActiveConnectionsName, description: "Open proxied TCP sessions per pod.");
-        _duration = meter.CreateHistogram<double>(ConnectionDurationName, unit: "s", description: "Proxied TCP session duration.",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = ProxyMetrics.DurationBuckets });
-        _bytes = meter.CreateCounter<long>(BytesName, description: "Bytes proxied: upstream = app to pod, downstream = pod to app.");
         foreach (var service in registry.Services.Values)
         {
             if (service.Options.Protocol == ServiceProtocol.Tcp)
@@ -34,6 +29,17 @@ internal sealed class TcpMetrics
                 OnPodsAdded(service, service.Table.Pods);
             }
         }
+    }
+
+    /// <summary>Instruments only, with no pods exported ahead of traffic.</summary>
+    public TcpMetrics(IMeterFactory meterFactory, SidecarMeter sidecarMeter)
+    {
+        var meter = meterFactory.Create(sidecarMeter.Name);
+        _connections = meter.CreateCounter<long>(ConnectionsName, description: "App connections proxied to a pod (counted once connected upstream).");
+        _active = meter.CreateUpDownCounter<long>(ActiveConnectionsName, description: "Open proxied TCP sessions per pod.");
+        _duration = meter.CreateHistogram<double>(ConnectionDurationName, unit: "s", description: "Proxied TCP session duration.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = ProxyMetrics.DurationBuckets });
+        _bytes = meter.CreateCounter<long>(BytesName, description: "Bytes proxied: upstream = app to pod, downstream = pod to app.");
     }
 
     private void OnPodsAdded(ServiceRuntime service, IReadOnlyList<PodState> pods)
