@@ -109,7 +109,8 @@ internal static class AdminEndpoints
                     }
                     w.WriteNumber("consecutiveFailures", pod.Health.ConsecutiveFailures);
                     w.WriteNumber("activeRequests", pod.ActiveRequests);
-                    w.WriteNumber("openConnections", pod.Pool.OpenConnections);
+                    // A Tcp service has no pool: each open session (or connect under way) is one upstream connection.
+                    w.WriteNumber("openConnections", service.Options.Protocol == Configuration.ServiceProtocol.Tcp ? pod.ActiveRequests : pod.Pool.OpenConnections);
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();

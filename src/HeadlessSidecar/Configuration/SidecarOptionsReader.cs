@@ -222,11 +222,6 @@ public static partial class SidecarOptionsReader
 
     private static void ValidateService(SectionReader s, ServiceOptions options)
     {
-        if (options.Protocol == ServiceProtocol.Tcp)
-        {
-            // Raw TCP proxying is the next milestone; refusing it is better than accepting and not serving it.
-            s.Error("Protocol", "'Tcp' is not supported by this version yet (Http only)");
-        }
         if (options.LoadBalancing == LoadBalancingMode.ConsistentHash)
         {
             if (options.Protocol != ServiceProtocol.Http)

@@ -8,7 +8,8 @@ namespace HeadlessSidecar.Hosting;
 
 /// <summary>
 /// Opens <c>127.0.0.1:&lt;OrdinalPortBase + n&gt;</c> when pod n first appears and keeps it open afterwards: while
-/// the pod is gone, requests there get 503 <c>pod_unavailable</c> rather than a refused connection.
+/// the pod is gone, requests there get 503 <c>pod_unavailable</c> (a <c>Tcp</c> service's connections are accepted and
+/// closed at once) rather than a refused connection. A <c>Tcp</c> service's ports belong to a raw group.
 /// </summary>
 internal sealed partial class OrdinalPortManager : IHostedService
 {

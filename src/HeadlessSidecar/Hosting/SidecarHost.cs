@@ -6,7 +6,9 @@ using HeadlessSidecar.Forwarding;
 using HeadlessSidecar.Metrics;
 using HeadlessSidecar.Routing;
 using HeadlessSidecar.Runtime;
+using HeadlessSidecar.Tcp;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -68,10 +70,12 @@ internal sealed class SidecarHost : IAsyncDisposable
         services.AddSingleton<EndpointRegistry>();
         services.AddSingleton<ProxyMetrics>();
         services.AddSingleton<PoolMetrics>();
+        services.AddSingleton<TcpMetrics>();
         services.AddSingleton<ServiceRuntimeRegistry>();
         services.AddSingleton<ListenerMap>();
         services.AddSingleton<DrainState>();
         services.AddSingleton<ProxyHandler>();
+        services.AddSingleton<TcpProxyHandler>();
         services.AddHttpForwarder();
         services.AddListenerGroups();
         services.Configure<HostOptions>(o => o.ShutdownTimeout = options.DrainTimeout + TimeSpan.FromSeconds(5));
@@ -111,13 +115,14 @@ internal sealed class SidecarHost : IAsyncDisposable
             // busy or bad address fails start-up naming its key.
             foreach (var listen in options.Services.GroupBy(s => s.Listen))
             {
-                var group = app.Services.CreateListenerGroup($"listen {listen.Key}", sniffHttp: true);
+                // Only Http services share a listener (validated), so a group is all Http or one Tcp service.
+                var group = app.Services.CreateListenerGroup($"listen {listen.Key}", sniffHttp: listen.First().Protocol == ServiceProtocol.Http);
                 groups.Add(group);
                 await BindAsync(group, listen.Key, $"{SidecarOptionsReader.SectionName}:Services:{listen.First().Name}:Listen", cancellationToken);
             }
             foreach (var service in options.Services.Where(s => s.OrdinalPortBase is not null))
             {
-                var group = app.Services.CreateListenerGroup($"ordinal ports of {service.Name}", sniffHttp: true);
+                var group = app.Services.CreateListenerGroup($"ordinal ports of {service.Name}", sniffHttp: service.Protocol == ServiceProtocol.Http);
                 groups.Add(group);
                 ordinalGroups[service.Name] = group;
             }
@@ -137,7 +142,14 @@ internal sealed class SidecarHost : IAsyncDisposable
         var kestrelOptions = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>>().Value;
         foreach (var group in groups)
         {
-            kestrelOptions.ListenHttp(group);
+            if (group.SniffHttp)
+            {
+                kestrelOptions.ListenHttp(group);
+            }
+            else
+            {
+                kestrelOptions.ListenRaw(group, listen => listen.UseConnectionHandler<TcpProxyHandler>());
+            }
         }
 
         // The meter provider first: the runtimes export their zero-valued series as they are created.
@@ -184,6 +196,7 @@ internal sealed class SidecarHost : IAsyncDisposable
         // Services resolved eagerly so their metrics and subscriptions exist before the first scrape or request.
         _app.Services.GetRequiredService<ServiceRuntimeRegistry>();
         _app.Services.GetRequiredService<PoolMetrics>();
+        _app.Services.GetRequiredService<TcpMetrics>();
         try
         {
             await _app.StartAsync(cancellationToken);

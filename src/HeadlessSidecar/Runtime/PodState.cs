@@ -11,6 +11,7 @@ namespace HeadlessSidecar.Runtime;
 /// </summary>
 internal sealed class PodState : IDisposable
 {
+    private readonly CancellationTokenSource _gone = new();
     private int _activeRequests;
     private volatile bool _removed;
 
@@ -43,6 +44,10 @@ internal sealed class PodState : IDisposable
     /// <summary>Whether traffic may go here now: discovered and not ejected.</summary>
     public bool IsUsable => !_removed && !Health.IsEjected;
 
+    /// <summary>Cancelled once the pod has left the set (or moved) and its state was disposed: TCP sessions to it
+    /// start their <c>Tcp:RemovedPodGrace</c> here.</summary>
+    public CancellationToken Gone => _gone.Token;
+
     public void RequestStarted() => Interlocked.Increment(ref _activeRequests);
 
     public void RequestEnded() => Interlocked.Decrement(ref _activeRequests);
@@ -65,5 +70,7 @@ internal sealed class PodState : IDisposable
     {
         _removed = true;
         Pool.Dispose();
+        // Not disposed: sessions may still register on the token after the pod left.
+        _gone.Cancel();
     }
 }

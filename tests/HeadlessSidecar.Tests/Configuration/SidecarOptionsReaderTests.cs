@@ -199,6 +199,28 @@ public class SidecarOptionsReaderTests
     }
 
     [Fact]
+    public void Read_TcpProtocol_IsAcceptedWithTcpSettings()
+    {
+        var options = Read(out var errors,
+            ("Sidecar:Services:web:Protocol", "Tcp"),
+            ("Sidecar:Services:web:Tcp:IdleTimeout", "30s"),
+            ("Sidecar:Services:web:Tcp:RemovedPodGrace", "5s"));
+        Assert.Empty(errors);
+        var web = Assert.Single(options.Services);
+        Assert.Equal(ServiceProtocol.Tcp, web.Protocol);
+        Assert.Equal(TimeSpan.FromSeconds(30), web.Tcp.IdleTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(5), web.Tcp.RemovedPodGrace);
+        Assert.Equal("Connect", HeadlessSidecar.Runtime.ServiceRuntime.ActiveCheck(web));
+    }
+
+    [Fact]
+    public void Read_ConsistentHashOnTcpService_IsAnError()
+    {
+        Assert.StartsWith("Sidecar:Services:web:LoadBalancing: 'ConsistentHash' is for Http services only",
+            SingleError(("Sidecar:Services:web:Protocol", "Tcp"), ("Sidecar:Services:web:LoadBalancing", "ConsistentHash"), ("Sidecar:Services:web:HashHeader", "X-Key")));
+    }
+
+    [Fact]
     public void Read_RoleOnHttpService_IsAnError()
     {
         Assert.StartsWith("Sidecar:Services:web:Role: 'Primary' needs a Tcp service", SingleError(("Sidecar:Services:web:Role", "Primary")));

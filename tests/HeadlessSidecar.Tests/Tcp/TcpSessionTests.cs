@@ -1,0 +1,128 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using HeadlessSidecar.Metrics;
+using HeadlessSidecar.Runtime;
+using HeadlessSidecar.Tcp;
+using HeadlessSidecar.Tests.Routing;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace HeadlessSidecar.Tests.Tcp;
+
+/// <summary>The session's timers on a fake clock: an app side made of pipes, an upstream made of a loopback socket pair.</summary>
+public sealed class TcpSessionTests : IAsyncLifetime
+{
+    private static readonly TcpMetrics Metrics = new(
+        new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), new SidecarMeter($"TcpSessionTests.{Guid.NewGuid():N}"));
+
+    private readonly FakeTimeProvider _time = new();
+    private readonly Pipe _fromApp = new();
+    private readonly Pipe _toApp = new();
+    private Socket _upstream = null!;
+    private Socket _pod = null!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        _upstream = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var accept = listener.AcceptAsync(Ct);
+        await _upstream.ConnectAsync(listener.LocalEndPoint!, Ct);
+        _pod = await accept;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _upstream.Dispose();
+        _pod.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    [Fact]
+    public async Task IdleTimeout_BytesPostponeIt_QuietEndsTheSession()
+    {
+        var (runtime, _) = TestServices.Create(TestServices.Options(), "nginx-headless.default.svc.cluster.local", _time, TestServices.Pod("web-0", 0, "127.0.0.21"));
+        using var session = NewSession(runtime.Table.Pods[0], idle: TimeSpan.FromSeconds(10), grace: null);
+        var run = session.RunAsync();
+
+        _time.Advance(TimeSpan.FromSeconds(5));
+        await _pod.SendAsync("pong"u8.ToArray(), SocketFlags.None, Ct);
+        // Read by the app only after the session noted the activity.
+        var read = await _toApp.Reader.ReadAsync(Ct);
+        Assert.Equal(4, read.Buffer.Length);
+        _toApp.Reader.AdvanceTo(read.Buffer.End);
+
+        _time.Advance(TimeSpan.FromSeconds(9));
+        Assert.False(run.IsCompleted);
+        Assert.Null(session.EndReason);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        await run.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        Assert.Equal(TcpSession.IdleTimeoutReason, session.EndReason);
+        Assert.Equal(4, session.BytesDownstream);
+    }
+
+    [Fact]
+    public async Task RemovedPodGrace_EndsTheSessionGraceAfterThePodLeft()
+    {
+        var options = TestServices.Options();
+        var (runtime, endpoints) = TestServices.Create(options, "nginx-headless.default.svc.cluster.local", _time,
+            TestServices.Pod("web-0", 0, "127.0.0.21"), TestServices.Pod("web-1", 1, "127.0.0.22"));
+        var pod = runtime.Table.Pods[0];
+        using var session = NewSession(pod, idle: null, grace: TimeSpan.FromSeconds(30));
+        var run = session.RunAsync();
+
+        endpoints.Publish(TestServices.Snapshot("web", "nginx-headless.default.svc.cluster.local", [TestServices.Pod("web-1", 1, "127.0.0.22")], 2));
+        Assert.True(pod.Removed);
+        _time.Advance(TimeSpan.FromSeconds(29));
+        Assert.False(run.IsCompleted);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await run.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        Assert.Equal(TcpSession.RemovedPodReason, session.EndReason);
+    }
+
+    [Fact]
+    public async Task NoGrace_RemovedPodsSessionGoesOnUntilBothSidesEnd()
+    {
+        var (runtime, endpoints) = TestServices.Create(TestServices.Options(), "nginx-headless.default.svc.cluster.local", _time, TestServices.Pod("web-0", 0, "127.0.0.21"));
+        using var session = NewSession(runtime.Table.Pods[0], idle: null, grace: null);
+        var run = session.RunAsync();
+        endpoints.Publish(TestServices.Snapshot("web", "nginx-headless.default.svc.cluster.local", [], 2));
+        _time.Advance(TimeSpan.FromHours(1));
+        Assert.False(run.IsCompleted);
+
+        // The app half-closes; the pod answers and closes.
+        await _fromApp.Writer.WriteAsync("ask"u8.ToArray(), Ct);
+        await _fromApp.Writer.CompleteAsync();
+        var buffer = new byte[16];
+        var received = 0;
+        while (await _pod.ReceiveAsync(buffer.AsMemory(received), SocketFlags.None, Ct) is var n and > 0)
+        {
+            received += n;
+        }
+        Assert.Equal(3, received);
+        await _pod.SendAsync("answer"u8.ToArray(), SocketFlags.None, Ct);
+        _pod.Shutdown(SocketShutdown.Send);
+        await run.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        Assert.Null(session.EndReason);
+        Assert.Equal(6, session.BytesDownstream);
+        Assert.Equal(3, session.BytesUpstream);
+    }
+
+    private TcpSession NewSession(PodState pod, TimeSpan? idle, TimeSpan? grace)
+    {
+        var app = new DefaultConnectionContext("test", new DuplexPipe(_fromApp.Reader, _toApp.Writer), new DuplexPipe(_toApp.Reader, _fromApp.Writer));
+        return new TcpSession(app, _upstream, "web", pod, idle, grace, Metrics, _time);
+    }
+
+    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
+    {
+        public PipeReader Input { get; } = input;
+
+        public PipeWriter Output { get; } = output;
+    }
+}
