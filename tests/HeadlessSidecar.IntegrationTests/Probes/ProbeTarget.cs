@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using HeadlessSidecar.Health.Probes;
+using HeadlessSidecar.IntegrationTests.Infrastructure;
+
+namespace HeadlessSidecar.IntegrationTests.Probes;
+
+/// <summary>
+/// A real server (redis-server, slapd) run in the foreground on its own loopback address and port, with its
+/// own temporary directory, for the protocol probes to talk to. A missing program fails the test.
+/// </summary>
+internal sealed class ProbeTarget : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(15);
+
+    private readonly ProcessRunner _process;
+    private readonly DirectoryInfo _directory;
+
+    private ProbeTarget(ProcessRunner process, DirectoryInfo directory, IPEndPoint endPoint)
+    {
+        _process = process;
+        _directory = directory;
+        EndPoint = endPoint;
+    }
+
+    public IPEndPoint EndPoint { get; }
+
+    public string Log => _process.Describe();
+
+    /// <summary>Starts redis-server with no persistence; <paramref name="arguments"/> are more config directives.</summary>
+    public static Task<ProbeTarget> StartRedisAsync(IEnumerable<string> arguments, CancellationToken cancellationToken) =>
+        StartAsync("redis-server", "hs-redis-", (address, port, directory) =>
+        [
+            "--bind", address.ToString(), "--port", port.ToString(CultureInfo.InvariantCulture), "--dir", directory,
+            "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "no", .. arguments,
+        ], null, cancellationToken);
+
+    /// <summary>Starts slapd with an empty mdb database for <c>dc=example,dc=org</c>; the rootDSE is readable anonymously.</summary>
+    public static Task<ProbeTarget> StartSlapdAsync(CancellationToken cancellationToken) =>
+        StartAsync("slapd", "hs-slapd-", (address, port, directory) =>
+        [
+            "-d", "0", "-h", $"ldap://{address}:{port.ToString(CultureInfo.InvariantCulture)}/", "-f", Path.Combine(directory, "slapd.conf"),
+        ], directory =>
+        {
+            Directory.CreateDirectory(Path.Combine(directory, "db"));
+            File.WriteAllText(Path.Combine(directory, "slapd.conf"), $"""
+                include /etc/ldap/schema/core.schema
+                pidfile {directory}/slapd.pid
+                modulepath /usr/lib/ldap
+                moduleload back_mdb
+                database mdb
+                suffix "dc=example,dc=org"
+                directory {directory}/db
+                """);
+        }, cancellationToken);
+
+    /// <summary>Connects and runs <paramref name="probe"/>, bounded like the sidecar's <c>ProbeTimeout</c>.</summary>
+    public async Task<ProbeResult> ProbeAsync(IProtocolProbe probe, ProbeCredentials? credentials, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(5));
+        using var client = new TcpClient(EndPoint.AddressFamily);
+        await client.ConnectAsync(EndPoint, timeout.Token);
+        return await probe.ProbeAsync(client.GetStream(), credentials, timeout.Token);
+    }
+
+    private static async Task<ProbeTarget> StartAsync(
+        string tool,
+        string prefix,
+        Func<IPAddress, int, string, IEnumerable<string>> arguments,
+        Action<string>? prepare,
+        CancellationToken cancellationToken)
+    {
+        var path = RequiredTool.Resolve(tool);
+        var address = LoopbackAddresses.Next();
+        var port = LoopbackAddresses.FreePort(address);
+        var directory = Directory.CreateTempSubdirectory(prefix);
+        prepare?.Invoke(directory.FullName);
+        var process = ProcessRunner.Start(path, arguments(address, port, directory.FullName), directory.FullName);
+        var target = new ProbeTarget(process, directory, new IPEndPoint(address, port));
+        try
+        {
+            await Poll.UntilAsync(
+                async ct => process.HasExited
+                    ? throw new InvalidOperationException($"{tool} exited." + process.Describe())
+                    : await Poll.AcceptsTcpAsync(target.EndPoint, ct),
+                $"{tool} on {target.EndPoint} to accept connections",
+                StartTimeout,
+                process.Describe,
+                cancellationToken);
+            return target;
+        }
+        catch
+        {
+            await target.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _process.DisposeAsync();
+        try
+        {
+            _directory.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp directory must not fail the test.
+        }
+    }
+}
