@@ -61,7 +61,7 @@ internal sealed class LdapProbe : IProtocolProbe
             var message = await ReadMessageAsync(reader, cancellationToken);
             if (Interpret(message) is { } result)
             {
-                await connection.WriteAsync(UnbindRequest, cancellationToken);
+                await ProbeExchange.SendFarewellAsync(connection, UnbindRequest, cancellationToken);
                 return result;
             }
         }

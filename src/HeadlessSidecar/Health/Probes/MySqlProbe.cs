@@ -29,6 +29,9 @@ internal sealed class MySqlProbe : IProtocolProbe
         MySqlCapabilities.LongPassword | MySqlCapabilities.Protocol41 | MySqlCapabilities.Transactions |
         MySqlCapabilities.SecureConnection | MySqlCapabilities.PluginAuth;
 
+    // COM_QUIT as a whole packet: length 1, sequence 0.
+    private static readonly byte[] QuitPacket = [0x01, 0x00, 0x00, 0x00, ComQuit];
+
     // utf8_general_ci: known to every MySQL and MariaDB version.
     private const byte CharacterSet = 33;
 
@@ -70,8 +73,7 @@ internal sealed class MySqlProbe : IProtocolProbe
         await channel.WritePacketAsync(Command(ComQuery, "SELECT @@read_only"), cancellationToken);
         var readOnly = await ReadSingleValueAsync(channel, cancellationToken);
 
-        channel.ResetSequence();
-        await channel.WritePacketAsync(new[] { ComQuit }, cancellationToken);
+        await ProbeExchange.SendFarewellAsync(connection, QuitPacket, cancellationToken);
 
         return readOnly switch
         {

@@ -23,4 +23,21 @@ internal static class ProbeExchange
             return ProbeResult.Fail($"{protocol}: {ex.Message}");
         }
     }
+
+    /// <summary>
+    /// Sends a farewell (COM_QUIT, UnbindRequest) after the verdict: a server that already hung up must not
+    /// turn a healthy answer into a failure.
+    /// </summary>
+    public static async ValueTask SendFarewellAsync(Stream connection, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await connection.WriteAsync(bytes, cancellationToken);
+            await connection.FlushAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
 }

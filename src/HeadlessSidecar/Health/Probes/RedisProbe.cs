@@ -25,7 +25,7 @@ internal sealed class RedisProbe : IProtocolProbe
             var auth = credentials.User.Length == 0 || credentials.User == "default"
                 ? RespReader.EncodeCommand("AUTH", credentials.Password)
                 : RespReader.EncodeCommand("AUTH", credentials.User, credentials.Password);
-            await connection.WriteAsync(auth, cancellationToken);
+            await SendAsync(connection, auth, cancellationToken);
             var authReply = await resp.ReadAsync(cancellationToken);
             if (authReply.IsError)
             {
@@ -39,7 +39,7 @@ internal sealed class RedisProbe : IProtocolProbe
             }
         }
 
-        await connection.WriteAsync(RespReader.EncodeCommand("PING"), cancellationToken);
+        await SendAsync(connection, RespReader.EncodeCommand("PING"), cancellationToken);
         var ping = await resp.ReadAsync(cancellationToken);
         if (ping.IsError)
         {
@@ -53,7 +53,7 @@ internal sealed class RedisProbe : IProtocolProbe
             throw new ProbeProtocolException($"PING answered '{Describe(ping)}' instead of PONG");
         }
 
-        await connection.WriteAsync(RespReader.EncodeCommand("ROLE"), cancellationToken);
+        await SendAsync(connection, RespReader.EncodeCommand("ROLE"), cancellationToken);
         var role = await resp.ReadAsync(cancellationToken);
         if (role.IsError)
         {
@@ -72,6 +72,12 @@ internal sealed class RedisProbe : IProtocolProbe
             "slave" or "replica" => PodRole.Replica,
             _ => PodRole.Unknown,
         });
+    }
+
+    private static async ValueTask SendAsync(Stream connection, byte[] command, CancellationToken cancellationToken)
+    {
+        await connection.WriteAsync(command, cancellationToken);
+        await connection.FlushAsync(cancellationToken);
     }
 
     // Replies are quoted in failures; a hostile server must not fill the log.

@@ -17,6 +17,8 @@ internal sealed class RespReader
     // Bounds one reply as a whole, so that many maximal bulk strings in nested arrays cannot add up.
     public const int MaxReplyBytes = 256 * 1024;
 
+    private const int ArrayElementCost = 16;
+
     private readonly ProbeReader _reader;
     private long _replyBytes;
 
@@ -89,6 +91,8 @@ internal sealed class RespReader
                         throw new ProbeProtocolException($"RESP arrays nested deeper than {MaxDepth}");
                     }
 
+                    // Charged before allocating, so that nested arrays that only declare many elements stay bounded too.
+                    Count(count * ArrayElementCost);
                     var items = new RespValue[count];
                     for (var i = 0; i < items.Length; i++)
                     {

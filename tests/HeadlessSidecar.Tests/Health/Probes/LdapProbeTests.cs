@@ -105,6 +105,25 @@ public class LdapProbeTests
         Assert.Contains("disconnects (resultCode 52)", result.Failure, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ProbeAsync_ResetBeforeUnbind_StillHealthy()
+    {
+        var connection = new ReplayStream([.. Entry, .. Done(0)], failWritesAfter: 1);
+
+        var result = await LdapProbe.Instance.ProbeAsync(connection, null, TestContext.Current.CancellationToken);
+
+        Assert.Equal(ProbeResult.Pass(), result);
+        Assert.Equal(LdapProbe.SearchRequest, connection.Written.ToArray());
+    }
+
+    [Fact]
+    public async Task ProbeAsync_ResetOnSearch_Unhealthy()
+    {
+        var result = await LdapProbe.Instance.ProbeAsync(new ReplayStream([], failWritesAfter: 0), null, TestContext.Current.CancellationToken);
+
+        Assert.Equal(ProbeResult.Fail("LDAP: Connection reset by peer"), result);
+    }
+
     public static TheoryData<string, byte[]> HostileAnswers => new()
     {
         { "EOF", [] },

@@ -132,6 +132,17 @@ public class MySqlProbeTests
         Assert.Equal(ProbeResult.Pass(), result);
     }
 
+    [Fact]
+    public async Task ProbeAsync_ResetBeforeQuit_StillHealthy()
+    {
+        var connection = new ReplayStream([.. MySqlPackets.Handshake(), .. MySqlPackets.Ok(2), .. MySqlPackets.ReadOnlyResultSet("0")], failWritesAfter: 2);
+
+        var result = await MySqlProbe.Instance.ProbeAsync(connection, Credentials, TestContext.Current.CancellationToken);
+
+        Assert.Equal(ProbeResult.Pass(PodRole.Primary), result);
+        Assert.Equal(MySqlPackets.Query, connection.Written.ToArray()[^MySqlPackets.Query.Length..]);
+    }
+
     public static TheoryData<string, byte[]> HostileFirstPackets => new()
     {
         { "empty", [] },

@@ -171,6 +171,18 @@ public class RedisProbeTests
     }
 
     [Fact]
+    public async Task ProbeAsync_NestedArraysDeclaringMaximalLengths_UnhealthyBeforeAllocating()
+    {
+        // Each line declares 1024 elements and delivers one more array: memory would grow per line, bytes hardly.
+        var reply = string.Concat(Enumerable.Repeat($"*{RespReader.MaxArrayLength}\r\n", 64));
+        var connection = new ReplayStream(Ascii("+PONG\r\n" + reply));
+
+        var result = await RedisProbe.Instance.ProbeAsync(connection, null, TestContext.Current.CancellationToken);
+
+        Assert.False(result.Healthy);
+    }
+
+    [Fact]
     public async Task ProbeAsync_SilentServer_ThrowsOperationCanceled()
     {
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ScriptedServer.ProbeAsync(
