@@ -41,10 +41,10 @@ internal sealed class ProbeTarget : IAsyncDisposable
         StartAsync("slapd", "hs-slapd-", (address, port, directory) =>
         [
             "-d", "0", "-h", $"ldap://{address}:{port.ToString(CultureInfo.InvariantCulture)}/", "-f", Path.Combine(directory, "slapd.conf"),
-        ], directory =>
+        ], async (directory, ct) =>
         {
             Directory.CreateDirectory(Path.Combine(directory, "db"));
-            File.WriteAllText(Path.Combine(directory, "slapd.conf"), $"""
+            await File.WriteAllTextAsync(Path.Combine(directory, "slapd.conf"), $"""
                 include /etc/ldap/schema/core.schema
                 pidfile {directory}/slapd.pid
                 modulepath /usr/lib/ldap
@@ -52,8 +52,40 @@ internal sealed class ProbeTarget : IAsyncDisposable
                 database mdb
                 suffix "dc=example,dc=org"
                 directory {directory}/db
-                """);
+                """, ct);
         }, cancellationToken);
+
+    /// <summary>
+    /// Starts MariaDB on a fresh data directory with the user <c>probe</c> / <paramref name="probePassword"/>
+    /// (mysql_native_password); <paramref name="readOnly"/> makes it answer <c>@@read_only = 1</c> like a replica.
+    /// </summary>
+    public static Task<ProbeTarget> StartMariaDbAsync(string probePassword, bool readOnly, CancellationToken cancellationToken)
+    {
+        var installDb = RequiredTool.Resolve("mariadb-install-db");
+        var user = Environment.UserName;
+        return StartAsync("mariadbd", "hs-mariadb-", (address, port, directory) =>
+        [
+            "--no-defaults", $"--user={user}", $"--datadir={directory}/data", $"--socket={directory}/mysqld.sock",
+            $"--pid-file={directory}/mysqld.pid", $"--port={port.ToString(CultureInfo.InvariantCulture)}", $"--bind-address={address}",
+            "--skip-name-resolve", "--skip-log-bin", $"--init-file={directory}/init.sql", $"--read-only={(readOnly ? 1 : 0)}",
+        ], async (directory, ct) =>
+        {
+            var (exitCode, output) = await ProcessRunner.RunAsync(
+                installDb,
+                ["--no-defaults", $"--user={user}", $"--datadir={directory}/data", "--auth-root-authentication-method=socket", "--skip-test-db"],
+                timeout: TimeSpan.FromSeconds(60),
+                cancellationToken: ct);
+            if (exitCode != 0)
+            {
+                throw new InvalidOperationException($"mariadb-install-db failed ({exitCode}): {output}");
+            }
+
+            await File.WriteAllTextAsync(
+                Path.Combine(directory, "init.sql"),
+                $"CREATE USER IF NOT EXISTS 'probe'@'%' IDENTIFIED VIA mysql_native_password USING PASSWORD('{probePassword}');\n",
+                ct);
+        }, cancellationToken);
+    }
 
     /// <summary>Connects and runs <paramref name="probe"/>, bounded like the sidecar's <c>ProbeTimeout</c>.</summary>
     public async Task<ProbeResult> ProbeAsync(IProtocolProbe probe, ProbeCredentials? credentials, CancellationToken cancellationToken)
@@ -69,14 +101,18 @@ internal sealed class ProbeTarget : IAsyncDisposable
         string tool,
         string prefix,
         Func<IPAddress, int, string, IEnumerable<string>> arguments,
-        Action<string>? prepare,
+        Func<string, CancellationToken, Task>? prepare,
         CancellationToken cancellationToken)
     {
         var path = RequiredTool.Resolve(tool);
         var address = LoopbackAddresses.Next();
         var port = LoopbackAddresses.FreePort(address);
         var directory = Directory.CreateTempSubdirectory(prefix);
-        prepare?.Invoke(directory.FullName);
+        if (prepare is not null)
+        {
+            await prepare(directory.FullName, cancellationToken);
+        }
+
         var process = ProcessRunner.Start(path, arguments(address, port, directory.FullName), directory.FullName);
         var target = new ProbeTarget(process, directory, new IPEndPoint(address, port));
         try
