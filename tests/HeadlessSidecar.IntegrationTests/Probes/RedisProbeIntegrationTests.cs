@@ -53,5 +53,6 @@ public sealed class RedisProbeIntegrationTests
         await using var server = await ProbeTarget.StartRedisAsync([], Ct);
 
         Assert.Equal(ProbeResult.Pass(PodRole.Primary), await server.ProbeAsync(RedisProbe.Instance, null, Ct));
+        Assert.Equal(ProbeResult.Pass(PodRole.Primary), await server.ProbeAsync(RedisProbe.Instance, new ProbeCredentials("", "unneeded"), Ct));
     }
 }

@@ -27,13 +27,17 @@ internal sealed class RedisProbe : IProtocolProbe
                 : RespReader.EncodeCommand("AUTH", credentials.User, credentials.Password);
             await SendAsync(connection, auth, cancellationToken);
             var authReply = await resp.ReadAsync(cancellationToken);
-            if (authReply.IsError)
+            if (authReply.IsError && authReply.Text?.Contains("without any password configured", StringComparison.Ordinal) == true)
+            {
+                // A server without a password refuses AUTH but serves everyone: PING decides.
+            }
+            else if (authReply.IsError)
             {
                 // Redis's AUTH errors (WRONGPASS, ERR invalid password) never echo the password.
                 return ProbeResult.Fail($"{Protocol}: AUTH refused: {Truncate(authReply.Text)}");
             }
 
-            if (authReply is not { Kind: RespKind.SimpleString, Text: "OK" })
+            else if (authReply is not { Kind: RespKind.SimpleString, Text: "OK" })
             {
                 throw new ProbeProtocolException($"unexpected AUTH reply '{Describe(authReply)}'");
             }

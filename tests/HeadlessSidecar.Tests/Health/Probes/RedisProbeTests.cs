@@ -70,6 +70,21 @@ public class RedisProbeTests
     }
 
     [Fact]
+    public async Task ProbeAsync_AuthOnServerWithoutPassword_PingDecides()
+    {
+        var result = await ScriptedServer.ProbeAsync(RedisProbe.Instance, async stream =>
+        {
+            await ScriptedServer.Answer(
+                Ascii("*2\r\n$4\r\nAUTH\r\n$6\r\nsecret\r\n"),
+                Ascii("-ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?\r\n"))(stream);
+            await ScriptedServer.Answer(Ping, Ascii("+PONG\r\n"))(stream);
+            await ScriptedServer.Answer(Role, Ascii(MasterRole))(stream);
+        }, new ProbeCredentials("default", "secret"));
+
+        Assert.Equal(ProbeResult.Pass(PodRole.Primary), result);
+    }
+
+    [Fact]
     public async Task ProbeAsync_NoAuth_UnhealthyNamingCredentialsFile()
     {
         var result = await ScriptedServer.ProbeAsync(RedisProbe.Instance, ScriptedServer.Answer(Ping, Ascii("-NOAUTH Authentication required.\r\n")));
