@@ -41,7 +41,7 @@ internal sealed class ProbeTarget : IAsyncDisposable
         StartAsync("slapd", "hs-slapd-", (address, port, directory) =>
         [
             "-d", "0", "-h", $"ldap://{address}:{port.ToString(CultureInfo.InvariantCulture)}/", "-f", Path.Combine(directory, "slapd.conf"),
-        ], async (directory, ct) =>
+        ], async (directory, _, _, ct) =>
         {
             Directory.CreateDirectory(Path.Combine(directory, "db"));
             await File.WriteAllTextAsync(Path.Combine(directory, "slapd.conf"), $"""
@@ -68,7 +68,7 @@ internal sealed class ProbeTarget : IAsyncDisposable
             "--no-defaults", $"--user={user}", $"--datadir={directory}/data", $"--socket={directory}/mysqld.sock",
             $"--pid-file={directory}/mysqld.pid", $"--port={port.ToString(CultureInfo.InvariantCulture)}", $"--bind-address={address}",
             "--skip-name-resolve", "--skip-log-bin", $"--init-file={directory}/init.sql", $"--read-only={(readOnly ? 1 : 0)}",
-        ], async (directory, ct) =>
+        ], async (directory, _, _, ct) =>
         {
             var (exitCode, output) = await ProcessRunner.RunAsync(
                 installDb,
@@ -87,6 +87,49 @@ internal sealed class ProbeTarget : IAsyncDisposable
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// Starts ZooKeeper (Debian's <c>zkServer.sh start-foreground</c>) on <paramref name="address"/>:<paramref name="port"/>
+    /// (a fresh loopback address and free port by default) with <paramref name="configuration"/> lines added to a
+    /// standalone configuration and <paramref name="myId"/> written for an ensemble member.
+    /// </summary>
+    public static Task<ProbeTarget> StartZooKeeperAsync(
+        IReadOnlyList<string> configuration,
+        CancellationToken cancellationToken,
+        IPAddress? address = null,
+        int port = 0,
+        int? myId = null)
+    {
+        const string ZkServer = "/usr/share/zookeeper/bin/zkServer.sh";
+        if (!File.Exists(ZkServer))
+        {
+            throw new InvalidOperationException(
+                $"'{ZkServer}' was not found. Install the Debian package 'zookeeper': apt-get install -y --no-install-recommends zookeeper (scripts/test does this).");
+        }
+
+        // env sets the log directory, which zkServer.sh otherwise puts where an unprivileged user cannot write.
+        return StartAsync(
+            "env",
+            "hs-zookeeper-",
+            (_, _, directory) => [$"ZOO_LOG_DIR={directory}", ZkServer, "start-foreground", Path.Combine(directory, "zoo.cfg")],
+            async (directory, a, p, ct) =>
+            {
+                Directory.CreateDirectory(Path.Combine(directory, "data"));
+                if (myId is { } id)
+                {
+                    await File.WriteAllTextAsync(Path.Combine(directory, "data", "myid"), id.ToString(CultureInfo.InvariantCulture), ct);
+                }
+
+                await File.WriteAllLinesAsync(Path.Combine(directory, "zoo.cfg"),
+                [
+                    "tickTime=500", "initLimit=20", "syncLimit=10", $"dataDir={directory}/data", "admin.enableServer=false",
+                    $"clientPortAddress={a}", $"clientPort={p.ToString(CultureInfo.InvariantCulture)}", .. configuration,
+                ], ct);
+            },
+            cancellationToken,
+            address,
+            port);
+    }
+
     /// <summary>Connects and runs <paramref name="probe"/>, bounded like the sidecar's <c>ProbeTimeout</c>.</summary>
     public async Task<ProbeResult> ProbeAsync(IProtocolProbe probe, ProbeCredentials? credentials, CancellationToken cancellationToken)
     {
@@ -101,16 +144,18 @@ internal sealed class ProbeTarget : IAsyncDisposable
         string tool,
         string prefix,
         Func<IPAddress, int, string, IEnumerable<string>> arguments,
-        Func<string, CancellationToken, Task>? prepare,
-        CancellationToken cancellationToken)
+        Func<string, IPAddress, int, CancellationToken, Task>? prepare,
+        CancellationToken cancellationToken,
+        IPAddress? address = null,
+        int port = 0)
     {
         var path = RequiredTool.Resolve(tool);
-        var address = LoopbackAddresses.Next();
-        var port = LoopbackAddresses.FreePort(address);
+        address ??= LoopbackAddresses.Next();
+        port = port == 0 ? LoopbackAddresses.FreePort(address) : port;
         var directory = Directory.CreateTempSubdirectory(prefix);
         if (prepare is not null)
         {
-            await prepare(directory.FullName, cancellationToken);
+            await prepare(directory.FullName, address, port, cancellationToken);
         }
 
         var process = ProcessRunner.Start(path, arguments(address, port, directory.FullName), directory.FullName);
