@@ -108,6 +108,10 @@ internal static class AdminEndpoints
                         w.WriteString("ejectReason", health.EjectReason);
                     }
                     w.WriteNumber("consecutiveFailures", pod.Health.ConsecutiveFailures);
+                    if (pod.Role != Health.Probes.PodRole.Unknown)
+                    {
+                        w.WriteString("role", pod.Role == Health.Probes.PodRole.Primary ? "primary" : "replica");
+                    }
                     w.WriteNumber("activeRequests", pod.ActiveRequests);
                     // A Tcp service has no pool: each open session (or connect under way) is one upstream connection.
                     w.WriteNumber("openConnections", service.Options.Protocol == Configuration.ServiceProtocol.Tcp ? pod.ActiveRequests : pod.Pool.OpenConnections);

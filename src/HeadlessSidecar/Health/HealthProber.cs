@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using HeadlessSidecar.Health.Probes;
 using HeadlessSidecar.Runtime;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -55,12 +56,14 @@ internal sealed partial class HealthProber : BackgroundService
         while (!stoppingToken.IsCancellationRequested)
         {
             var pods = service.Table.Pods;
+            var credentials = LoadCredentials(service);
             var probes = new Task[pods.Length];
             for (var i = 0; i < pods.Length; i++)
             {
-                probes[i] = ProbeAsync(service, pods[i], check, client, stoppingToken);
+                probes[i] = ProbeAsync(service, pods[i], check, client, credentials, stoppingToken);
             }
             await Task.WhenAll(probes);
+            service.NoteRoles();
             try
             {
                 await Task.Delay(health.ProbeInterval, _time, stoppingToken);
@@ -72,16 +75,19 @@ internal sealed partial class HealthProber : BackgroundService
         }
     }
 
-    private async Task ProbeAsync(ServiceRuntime service, PodState pod, string check, HttpClient client, CancellationToken stoppingToken)
+    private async Task ProbeAsync(ServiceRuntime service, PodState pod, string check, HttpClient client, ProbeCredentials? credentials, CancellationToken stoppingToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         timeout.CancelAfter(service.Options.Health.ProbeTimeout);
         string? failure;
         try
         {
-            failure = check == "Http"
-                ? await ProbeHttpAsync(service, pod, client, timeout.Token)
-                : await ProbeConnectAsync(pod, timeout.Token);
+            failure = check switch
+            {
+                "Http" => await ProbeHttpAsync(service, pod, client, timeout.Token),
+                "Connect" => await ProbeConnectAsync(pod, timeout.Token),
+                _ => await ProbeProtocolAsync(pod, ProtocolProbes.ForCheck(check)!, credentials, timeout.Token),
+            };
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -116,6 +122,43 @@ internal sealed partial class HealthProber : BackgroundService
         return status is >= 200 and < 400 ? null : $"GET {service.Options.Health.ProbePath} answered {status}";
     }
 
+    /// <summary>The protocol's own exchange (Redis, MySql, ZooKeeper, Ldap); records the role the pod answered with.</summary>
+    private static async Task<string?> ProbeProtocolAsync(PodState pod, IProtocolProbe probe, ProbeCredentials? credentials, CancellationToken cancellationToken)
+    {
+        using var socket = new Socket(pod.Endpoint.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(pod.Endpoint.EndPoint, cancellationToken);
+        }
+        catch
+        {
+            pod.Role = PodRole.Unknown;
+            throw;
+        }
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        var result = await probe.ProbeAsync(stream, credentials, cancellationToken);
+        pod.Role = result.Healthy ? result.Role : PodRole.Unknown;
+        return result.Healthy ? null : result.Failure ?? "unhealthy";
+    }
+
+    /// <summary>Read each round, so a rotated Secret is picked up; the content never reaches a log.</summary>
+    private ProbeCredentials? LoadCredentials(ServiceRuntime service)
+    {
+        if (service.Options.Health.CredentialsFile is not { } path)
+        {
+            return null;
+        }
+        try
+        {
+            return ProbeCredentials.Load(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            Log.CredentialsUnreadable(_logger, service.Name, path, ex.GetType().Name);
+            return null;
+        }
+    }
+
     private static async Task<string?> ProbeConnectAsync(PodState pod, CancellationToken cancellationToken)
     {
         using var socket = new Socket(pod.Endpoint.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -130,5 +173,8 @@ internal sealed partial class HealthProber : BackgroundService
 
         [LoggerMessage(2, LogLevel.Warning, "Service {Service}: probe of pod {Pod} failed: {Reason}")]
         public static partial void ProbeFailed(ILogger logger, string service, string pod, string reason);
+
+        [LoggerMessage(3, LogLevel.Warning, "Service {Service}: cannot read Health:CredentialsFile '{Path}' ({Error}); probing without credentials")]
+        public static partial void CredentialsUnreadable(ILogger logger, string service, string path, string error);
     }
 }

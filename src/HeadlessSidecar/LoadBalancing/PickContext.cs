@@ -1,3 +1,4 @@
+using HeadlessSidecar.Health.Probes;
 using HeadlessSidecar.Runtime;
 
 namespace HeadlessSidecar.LoadBalancing;
@@ -5,12 +6,16 @@ namespace HeadlessSidecar.LoadBalancing;
 /// <summary>What a policy needs besides the pods: which pods this request already tried, and its hash key.</summary>
 internal readonly struct PickContext
 {
-    public PickContext(IReadOnlyList<PodState>? tried, string? hashKey = null, bool ignoreEjection = false)
+    public PickContext(IReadOnlyList<PodState>? tried, string? hashKey = null, bool ignoreEjection = false, PodRole? role = null)
     {
         Tried = tried;
         HashKey = hashKey;
         IgnoreEjection = ignoreEjection;
+        Role = role;
     }
+
+    /// <summary><c>Role: Primary</c> or <c>Replica</c>: only pods last seen in that role are candidates.</summary>
+    public PodRole? Role { get; }
 
     /// <summary>Panic mode: more than half the pods are ejected, so balance over all of them (Envoy's panic threshold).</summary>
     public bool IgnoreEjection { get; }
@@ -23,6 +28,10 @@ internal readonly struct PickContext
     public bool IsCandidate(PodState pod)
     {
         if (IgnoreEjection ? pod.Removed : !pod.IsUsable)
+        {
+            return false;
+        }
+        if (Role is { } role && pod.Role != role)
         {
             return false;
         }

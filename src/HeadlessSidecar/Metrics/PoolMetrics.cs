@@ -13,6 +13,8 @@ internal sealed class PoolMetrics
             description: "Discovered pods per service, by health state.");
         meter.CreateObservableGauge("headless_sidecar.upstream_connections", () => ObserveConnections(registry),
             description: "Open pooled upstream connections per pod.");
+        meter.CreateObservableGauge("headless_sidecar.pod_role", () => ObserveRoles(registry),
+            description: "1 for each pod in its current role (primary or replica), as its protocol probe saw it.");
     }
 
     private static IEnumerable<Measurement<int>> ObserveEndpoints(ServiceRuntimeRegistry registry)
@@ -30,6 +32,21 @@ internal sealed class PoolMetrics
             }
             yield return new Measurement<int>(healthy, new("service", service.Name), new("state", "healthy"));
             yield return new Measurement<int>(pods.Length - healthy, new("service", service.Name), new("state", "ejected"));
+        }
+    }
+
+    private static IEnumerable<Measurement<int>> ObserveRoles(ServiceRuntimeRegistry registry)
+    {
+        foreach (var service in registry.Services.Values)
+        {
+            foreach (var pod in service.Table.Pods)
+            {
+                if (pod.Role != Health.Probes.PodRole.Unknown)
+                {
+                    yield return new Measurement<int>(1, new("service", service.Name), new("pod", pod.Name),
+                        new("role", pod.Role == Health.Probes.PodRole.Primary ? "primary" : "replica"));
+                }
+            }
         }
     }
 

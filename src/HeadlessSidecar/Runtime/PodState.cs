@@ -1,6 +1,7 @@
 using HeadlessSidecar.Connections;
 using HeadlessSidecar.Discovery;
 using HeadlessSidecar.Health;
+using HeadlessSidecar.Health.Probes;
 
 namespace HeadlessSidecar.Runtime;
 
@@ -14,6 +15,7 @@ internal sealed class PodState : IDisposable
     private readonly CancellationTokenSource _gone = new();
     private int _activeRequests;
     private volatile bool _removed;
+    private int _role;
 
     public PodState(PodEndpoint endpoint, PodConnectionPool pool, PodHealth health, DateTimeOffset discoveredAt)
     {
@@ -37,6 +39,13 @@ internal sealed class PodState : IDisposable
     public DateTimeOffset DiscoveredAt { get; }
 
     public int ActiveRequests => Volatile.Read(ref _activeRequests);
+
+    /// <summary>The role its last protocol probe saw (Redis ROLE, MySQL @@read_only, ZooKeeper srvr), else Unknown.</summary>
+    public PodRole Role
+    {
+        get => (PodRole)Volatile.Read(ref _role);
+        set => Volatile.Write(ref _role, (int)value);
+    }
 
     /// <summary>Set once the pod left the set (or moved): it gets no new requests.</summary>
     public bool Removed => _removed;

@@ -3,6 +3,7 @@ using HeadlessSidecar.Connections;
 using HeadlessSidecar.Discovery;
 using HeadlessSidecar.Failover;
 using HeadlessSidecar.Health;
+using HeadlessSidecar.Health.Probes;
 using HeadlessSidecar.LoadBalancing;
 using HeadlessSidecar.Metrics;
 using HeadlessSidecar.Routing;
@@ -25,6 +26,7 @@ internal sealed partial class ServiceRuntime : IDisposable
     private readonly HealthSettings _healthSettings;
     private readonly Lock _updateLock = new();
     private PodState? _servingPod;
+    private PodState? _primary;
     private PodTable _table = PodTable.Empty;
     private ServiceNameSet _names;
     private string? _namesFqdn;
@@ -39,6 +41,12 @@ internal sealed partial class ServiceRuntime : IDisposable
         _healthSettings = HealthSettings.From(options.Health);
         HasActiveHealth = ActiveCheck(options) is not null;
         Budget = new RetryBudget(options.Retry.BudgetPercent, time);
+        WantedRole = options.Role switch
+        {
+            "Primary" => PodRole.Primary,
+            "Replica" => PodRole.Replica,
+            _ => null,
+        };
         Policy = LoadBalancingPolicyFactory.Create(options.LoadBalancing);
         _names = new ServiceNameSet(options.Host, null);
         metrics.ServiceKnown(options.Name);
@@ -60,6 +68,9 @@ internal sealed partial class ServiceRuntime : IDisposable
 
     public RetryBudget Budget { get; }
 
+    /// <summary>The role balanced traffic goes to (<c>Role</c>), or null for <c>Any</c>.</summary>
+    public PodRole? WantedRole { get; }
+
     public ProxyMetrics Metrics => _metrics;
 
     public TimeProvider Time => _time;
@@ -78,7 +89,7 @@ internal sealed partial class ServiceRuntime : IDisposable
     public PodState? PickBalanced(IReadOnlyList<PodState>? tried, string? hashKey)
     {
         var pods = Table.Pods;
-        var context = new PickContext(tried, hashKey, ignoreEjection: IsPanicking(pods));
+        var context = new PickContext(tried, hashKey, ignoreEjection: IsPanicking(pods), WantedRole);
         var pod = Policy.Pick(pods, context);
         if (pod is not null && Options.SlowStart > TimeSpan.Zero && hashKey is null)
         {
@@ -97,7 +108,7 @@ internal sealed partial class ServiceRuntime : IDisposable
     public bool HasUntriedCandidate(IReadOnlyList<PodState> tried)
     {
         var pods = Table.Pods;
-        var context = new PickContext(tried, null, IsPanicking(pods));
+        var context = new PickContext(tried, null, IsPanicking(pods), WantedRole);
         foreach (var pod in pods)
         {
             if (context.IsCandidate(pod))
@@ -149,6 +160,33 @@ internal sealed partial class ServiceRuntime : IDisposable
             && (pod.Ordinal ?? int.MaxValue) > (previous.Ordinal ?? int.MaxValue))
         {
             _metrics.Failover(Name, previous.Name, pod.Name, "ejected");
+        }
+    }
+
+    /// <summary>
+    /// After a probe round: when the pod in the primary role changed, new connections move to the new one and
+    /// the move counts one failover with reason <c>role_change</c>.
+    /// </summary>
+    public void NoteRoles()
+    {
+        PodState? primary = null;
+        foreach (var pod in Table.Pods)
+        {
+            if (pod.Role == PodRole.Primary && !pod.Removed)
+            {
+                primary = pod;
+                break;
+            }
+        }
+        if (primary is null)
+        {
+            return;
+        }
+        var previous = Interlocked.Exchange(ref _primary, primary);
+        if (previous is not null && !ReferenceEquals(previous, primary) && previous.Name != primary.Name)
+        {
+            _metrics.Failover(Name, previous.Name, primary.Name, "role_change");
+            Log.PrimaryChanged(_logger, Name, previous.Name, primary.Name);
         }
     }
 
@@ -279,5 +317,8 @@ internal sealed partial class ServiceRuntime : IDisposable
 
         [LoggerMessage(5, LogLevel.Information, "Service {Service}: pod {Pod} returned after a passing probe")]
         public static partial void PodReturned(ILogger logger, string service, string pod);
+
+        [LoggerMessage(6, LogLevel.Warning, "Service {Service}: primary moved from {From} to {To}")]
+        public static partial void PrimaryChanged(ILogger logger, string service, string from, string to);
     }
 }

@@ -30,11 +30,15 @@ internal sealed class ProbeTarget : IAsyncDisposable
 
     /// <summary>Starts redis-server with no persistence; <paramref name="arguments"/> are more config directives.</summary>
     public static Task<ProbeTarget> StartRedisAsync(IEnumerable<string> arguments, CancellationToken cancellationToken) =>
+        StartRedisAsync(arguments, null, 0, cancellationToken);
+
+    /// <summary>As above, on a given address and port (pods of one headless Service share the port).</summary>
+    public static Task<ProbeTarget> StartRedisAsync(IEnumerable<string> arguments, IPAddress? address, int port, CancellationToken cancellationToken) =>
         StartAsync("redis-server", "hs-redis-", (address, port, directory) =>
         [
             "--bind", address.ToString(), "--port", port.ToString(CultureInfo.InvariantCulture), "--dir", directory,
             "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "no", .. arguments,
-        ], null, cancellationToken);
+        ], null, cancellationToken, address, port);
 
     /// <summary>Starts slapd with an empty mdb database for <c>dc=example,dc=org</c>; the rootDSE is readable anonymously.</summary>
     public static Task<ProbeTarget> StartSlapdAsync(CancellationToken cancellationToken) =>

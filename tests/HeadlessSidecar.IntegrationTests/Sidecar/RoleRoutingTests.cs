@@ -1,0 +1,112 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using HeadlessSidecar.IntegrationTests.Infrastructure;
+using HeadlessSidecar.IntegrationTests.Probes;
+
+namespace HeadlessSidecar.IntegrationTests.Sidecar;
+
+/// <summary>Contract section 4, Role: a Redis StatefulSet (one primary, two replicas) behind the sidecar, real redis-server.</summary>
+public sealed class RoleRoutingTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static string I(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Sends one RESP command through <paramref name="endPoint"/> and returns the raw reply.</summary>
+    private static async Task<string> RedisAsync(IPEndPoint endPoint, string command)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(endPoint, Ct);
+        var stream = client.GetStream();
+        var parts = command.Split(' ');
+        var request = new StringBuilder($"*{parts.Length}\r\n");
+        foreach (var part in parts)
+        {
+            request.Append(CultureInfo.InvariantCulture, $"${part.Length}\r\n{part}\r\n");
+        }
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request.ToString()), Ct);
+        var buffer = new byte[4096];
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(5));
+        var read = await stream.ReadAsync(buffer, timeout.Token);
+        return Encoding.ASCII.GetString(buffer, 0, read);
+    }
+
+    [Fact]
+    public async Task RedisRoles_PrimaryAndReplicaServices_FollowAPrimarySwitch()
+    {
+        var addresses = LoopbackAddresses.Next(3);
+        var port = LoopbackAddresses.FreePort(addresses);
+        await using var redis0 = await ProbeTarget.StartRedisAsync([], addresses[0], port, Ct);
+        await using var redis1 = await ProbeTarget.StartRedisAsync(["--replicaof", addresses[0].ToString(), I(port)], addresses[1], port, Ct);
+        await using var redis2 = await ProbeTarget.StartRedisAsync(["--replicaof", addresses[0].ToString(), I(port)], addresses[2], port, Ct);
+
+        var zone = new ClusterZone { Ttl = 1 };
+        var service = zone.AddService("redis-headless", "default", ("redis", port));
+        for (var i = 0; i < 3; i++)
+        {
+            service.AddPod($"redis-{i}", addresses[i]);
+        }
+        await using var dns = await KnotDnsServer.StartAsync(zone, Ct);
+        var replicaAddress = LoopbackAddresses.Next();
+        var replicaListen = new IPEndPoint(replicaAddress, LoopbackAddresses.FreePort(replicaAddress));
+        await using var sidecar = await TestSidecar.StartAsync(dns.EndPoint, s =>
+        {
+            foreach (var key in s.Keys.Where(k => k.StartsWith("Sidecar:Services:web:", StringComparison.Ordinal)).ToList())
+            {
+                var value = s[key];
+                s.Remove(key);
+                s[key.Replace("Services:web:", "Services:primary:", StringComparison.Ordinal)] = value;
+            }
+            s["Sidecar:Services:primary:Host"] = "redis-headless";
+            s["Sidecar:Services:primary:PortName"] = "redis";
+            s["Sidecar:Services:primary:Protocol"] = "Tcp";
+            s["Sidecar:Services:primary:Role"] = "Primary";
+            s["Sidecar:Services:primary:Health:Check"] = "Redis";
+            s["Sidecar:Services:primary:Health:ProbeInterval"] = "200ms";
+            s["Sidecar:Services:primary:Health:ProbeTimeout"] = "200ms";
+            s["Sidecar:Services:replicas:Host"] = "redis-headless";
+            s["Sidecar:Services:replicas:PortName"] = "redis";
+            s["Sidecar:Services:replicas:Protocol"] = "Tcp";
+            s["Sidecar:Services:replicas:Role"] = "Replica";
+            s["Sidecar:Services:replicas:Health:Check"] = "Redis";
+            s["Sidecar:Services:replicas:Health:ProbeInterval"] = "200ms";
+            s["Sidecar:Services:replicas:Health:ProbeTimeout"] = "200ms";
+            s["Sidecar:Services:replicas:Listen"] = replicaListen.ToString();
+        }, cancellationToken: Ct);
+        var primaryListen = sidecar.Listen;
+        await sidecar.WaitUntilAsync(async ct => TestSidecar.Series(await sidecar.MetricsAsync(ct), "headless_sidecar_pod_role",
+            ("service", "primary"), ("pod", "redis-0"), ("role", "primary")) == 1, "redis-0 seen as primary", Ct);
+
+        for (var i = 0; i < 4; i++)
+        {
+            var reply = await RedisAsync(primaryListen, "CONFIG GET bind");
+            Assert.Contains(addresses[0].ToString(), reply, StringComparison.Ordinal);
+        }
+        var seenReplicas = new HashSet<string>();
+        await sidecar.WaitUntilAsync(async ct => TestSidecar.Series(await sidecar.MetricsAsync(ct), "headless_sidecar_pod_role",
+            ("service", "replicas"), ("pod", "redis-2"), ("role", "replica")) == 1, "redis-2 seen as replica", Ct);
+        for (var i = 0; i < 6; i++)
+        {
+            var reply = await RedisAsync(replicaListen, "CONFIG GET bind");
+            Assert.DoesNotContain(addresses[0].ToString(), reply, StringComparison.Ordinal);
+            seenReplicas.Add(reply.Contains(addresses[1].ToString(), StringComparison.Ordinal) ? "redis-1" : "redis-2");
+        }
+        Assert.Equal(2, seenReplicas.Count);
+        var peers = await sidecar.PeersAsync("primary", Ct);
+        Assert.Equal("primary", peers.GetProperty("pods")[0].GetProperty("role").GetString());
+        Assert.Equal("replica", peers.GetProperty("pods")[1].GetProperty("role").GetString());
+
+        // Promote redis-1, demote redis-0: new connections follow within a probe interval or so.
+        Assert.Contains("OK", await RedisAsync(redis1.EndPoint, "REPLICAOF NO ONE"), StringComparison.Ordinal);
+        Assert.Contains("OK", await RedisAsync(redis0.EndPoint, $"REPLICAOF {addresses[1]} {I(port)}"), StringComparison.Ordinal);
+        await sidecar.WaitUntilAsync(async ct => (await RedisAsync(primaryListen, "CONFIG GET bind")).Contains(addresses[1].ToString(), StringComparison.Ordinal),
+            "primary connections on redis-1", Ct);
+        var metrics = await sidecar.MetricsAsync(Ct);
+        Assert.Equal(1, TestSidecar.Series(metrics, "headless_sidecar_failovers_total", ("service", "primary"), ("from_pod", "redis-0"), ("to_pod", "redis-1"), ("reason", "role_change")));
+        var (exit, output) = await Promtool.CheckMetricsAsync(metrics, Ct);
+        Assert.True(exit == 0, output);
+    }
+}
