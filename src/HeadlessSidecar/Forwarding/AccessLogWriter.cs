@@ -11,7 +11,8 @@ namespace HeadlessSidecar.Forwarding;
 internal sealed class AccessLogWriter : IDisposable
 {
     private readonly Stream _output;
-    private readonly Lock _lock = new();
+    // Shared by the HTTP and TCP writers: one line at a time on stdout, never interleaved.
+    private static readonly Lock _lock = new();
     private readonly TimeProvider _time;
 
     public AccessLogWriter(TimeProvider time, Stream? output = null)

@@ -29,9 +29,11 @@ internal sealed partial class TcpProxyHandler : ConnectionHandler
     private readonly TimeProvider _time;
     private readonly AccessLogWriter? _accessLog;
     private readonly ILogger _logger;
+    private readonly DrainState _drain;
 
-    public TcpProxyHandler(ListenerMap listeners, TcpMetrics metrics, SidecarOptions options, TimeProvider time, ILogger<TcpProxyHandler> logger)
+    public TcpProxyHandler(ListenerMap listeners, TcpMetrics metrics, SidecarOptions options, TimeProvider time, DrainState drain, ILogger<TcpProxyHandler> logger)
     {
+        _drain = drain;
         _listeners = listeners;
         _metrics = metrics;
         _time = time;
@@ -40,6 +42,20 @@ internal sealed partial class TcpProxyHandler : ConnectionHandler
     }
 
     public override async Task OnConnectedAsync(ConnectionContext connection)
+    {
+        // Open sessions count for the drain: SIGTERM gives them up to DrainTimeout to end.
+        _drain.RequestStarted();
+        try
+        {
+            await ServeAsync(connection);
+        }
+        finally
+        {
+            _drain.RequestEnded();
+        }
+    }
+
+    private async Task ServeAsync(ConnectionContext connection)
     {
         var started = Stopwatch.GetTimestamp();
         var local = connection.LocalEndPoint as IPEndPoint;
