@@ -101,11 +101,15 @@ internal sealed partial class ProxyHandler
         };
         var maxAttempts = pinned is null ? options.Retry.MaxAttempts : 1;
         var hasBody = context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? false;
-        using var body = hasBody && maxAttempts > 1
+        var idempotent = IsIdempotent(request.Method);
+        // Only a body that could be sent again is buffered: a POST (gRPC streaming among them) is never resent
+        // once sent, and buffering it would hold a streaming call until the app had sent MaxReplayBodyBytes. A
+        // connect failure needs no buffer: nothing of the body was read yet.
+        using var body = hasBody && idempotent && maxAttempts > 1
             ? await ReplayableBody.CaptureAsync(request, options.Retry.MaxReplayBodyBytes, requestTimeout.Token)
             : null;
         // A request that may have reached a pod is sent again only when that is safe (contract section 4).
-        var mayResend = (!hasBody || IsIdempotent(request.Method)) && (body is null ? !hasBody : body.CanReplay);
+        var mayResend = !hasBody || idempotent && body is { CanReplay: true };
         var hashKey = options.HashHeader is { } header && request.Headers.TryGetValue(header, out var hashValues) ? hashValues.ToString() : null;
 
         List<PodState> tried = new(maxAttempts);

@@ -142,6 +142,21 @@ public sealed class FailoverTests
     }
 
     [Fact]
+    public async Task PostToARefusingPod_IsRetriedBecauseNothingWasSent()
+    {
+        await using var cluster = await TestCluster.StartAsync(2, cancellationToken: Ct);
+        await using var sidecar = await TestSidecar.StartAsync(cluster.Dns.EndPoint, s => s["Sidecar:Services:web:LoadBalancing"] = "LowestOrdinal", cancellationToken: Ct);
+        await sidecar.WaitForPodsAsync(["web-0", "web-1"], cancellationToken: Ct);
+        await cluster.Pods["web-0"].StopAsync();
+        var request = new HttpRequestMessage(HttpMethod.Post, "/orders") { Content = new ByteArrayContent(new byte[200_000]) };
+        using var response = await sidecar.Client.SendAsync(request, Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("web-1", response.Headers.GetValues("X-Headless-Pod").Single());
+        Assert.Equal("POST", cluster.Pods["web-1"].LastRequest!.Method);
+        Assert.Equal(1, Failovers(await sidecar.MetricsAsync(Ct), "web-0", "connect_error"));
+    }
+
+    [Fact]
     public async Task EveryPodFailing_RetriesStopAtTheBudget()
     {
         await using var cluster = await TestCluster.StartAsync(3, cancellationToken: Ct);
