@@ -4,7 +4,15 @@ using HeadlessSidecar.IntegrationTests.Probes;
 
 namespace HeadlessSidecar.IntegrationTests.Sidecar;
 
+/// <summary>
+/// Role tests that run whole database ensembles (MariaDB, a 3-node ZooKeeper): heavy on CPU, so they run alone, after
+/// the parallel tests, rather than starving timing-sensitive tests next to them.
+/// </summary>
+[CollectionDefinition(nameof(HeavyRoleRoutingGroup), DisableParallelization = true)]
+public sealed class HeavyRoleRoutingGroup;
+
 /// <summary>Contract section 4, Role: a MariaDB pair (one writable, one <c>read_only</c>) behind the sidecar, real mariadbd.</summary>
+[Collection(nameof(HeavyRoleRoutingGroup))]
 public sealed class MariaDbRoleRoutingTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -8,6 +8,7 @@ using HeadlessSidecar.IntegrationTests.Probes;
 namespace HeadlessSidecar.IntegrationTests.Sidecar;
 
 /// <summary>Contract section 4, Role: a 3-node ZooKeeper ensemble behind the sidecar; the leader is the primary.</summary>
+[Collection(nameof(HeavyRoleRoutingGroup))]
 public sealed class ZooKeeperRoleRoutingTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
