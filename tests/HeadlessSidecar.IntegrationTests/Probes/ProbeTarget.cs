@@ -28,6 +28,9 @@ internal sealed class ProbeTarget : IAsyncDisposable
 
     public string Log => _process.Describe();
 
+    /// <summary>The server's temporary directory (MariaDB's <c>mysqld.sock</c>, reachable as the OS user with all privileges, lives here).</summary>
+    public string WorkingDirectory => _directory.FullName;
+
     /// <summary>Starts redis-server with no persistence; <paramref name="arguments"/> are more config directives.</summary>
     public static Task<ProbeTarget> StartRedisAsync(IEnumerable<string> arguments, CancellationToken cancellationToken) =>
         StartRedisAsync(arguments, null, 0, cancellationToken);
@@ -63,7 +66,11 @@ internal sealed class ProbeTarget : IAsyncDisposable
     /// Starts MariaDB on a fresh data directory with the user <c>probe</c> / <paramref name="probePassword"/>
     /// (mysql_native_password); <paramref name="readOnly"/> makes it answer <c>@@read_only = 1</c> like a replica.
     /// </summary>
-    public static Task<ProbeTarget> StartMariaDbAsync(string probePassword, bool readOnly, CancellationToken cancellationToken)
+    public static Task<ProbeTarget> StartMariaDbAsync(string probePassword, bool readOnly, CancellationToken cancellationToken) =>
+        StartMariaDbAsync(probePassword, readOnly, null, 0, cancellationToken);
+
+    /// <summary>As above, on a given address and port (pods of one headless Service share the port).</summary>
+    public static Task<ProbeTarget> StartMariaDbAsync(string probePassword, bool readOnly, IPAddress? address, int port, CancellationToken cancellationToken)
     {
         var installDb = RequiredTool.Resolve("mariadb-install-db");
         var user = Environment.UserName;
@@ -88,7 +95,7 @@ internal sealed class ProbeTarget : IAsyncDisposable
                 Path.Combine(directory, "init.sql"),
                 $"CREATE USER IF NOT EXISTS 'probe'@'%' IDENTIFIED VIA mysql_native_password USING PASSWORD('{probePassword}');\n",
                 ct);
-        }, cancellationToken);
+        }, cancellationToken, address, port);
     }
 
     /// <summary>
