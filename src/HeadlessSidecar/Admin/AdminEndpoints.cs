@@ -30,7 +30,7 @@ internal static class AdminEndpoints
     private static Task ReadyAsync(HttpContext context)
     {
         var drain = context.RequestServices.GetRequiredService<DrainState>();
-        var endpoints = context.RequestServices.GetRequiredService<EndpointRegistry>();
+        var runtimes = context.RequestServices.GetRequiredService<ServiceRuntimeRegistry>();
         string? reason = null;
         if (drain.IsDraining)
         {
@@ -38,7 +38,7 @@ internal static class AdminEndpoints
         }
         else
         {
-            var pending = endpoints.All.Where(s => !s.Current.Ready).Select(s => s.Service).ToList();
+            var pending = runtimes.Services.Values.Where(s => !s.Ready).Select(s => s.Name).Order(StringComparer.Ordinal).ToList();
             if (pending.Count > 0)
             {
                 reason = $"waiting for the first DNS resolution of: {string.Join(", ", pending)}";

@@ -95,7 +95,8 @@ internal sealed partial class ProxyHandler
         requestTimeout.CancelAfter(options.Timeouts.Request);
         var config = new ForwarderRequestConfig
         {
-            ActivityTimeout = options.Timeouts.Request,
+            // Our Timeouts:Request timer must fire first (504); YARP's idle timer is only a backstop.
+            ActivityTimeout = options.Timeouts.Request + TimeSpan.FromSeconds(1),
             Version = options.UpstreamHttpVersion,
             VersionPolicy = options.UpstreamHttpVersion.Major >= 2 ? HttpVersionPolicy.RequestVersionExact : HttpVersionPolicy.RequestVersionOrLower,
         };

@@ -27,6 +27,7 @@ internal sealed partial class ServiceRuntime : IDisposable
     private readonly Lock _updateLock = new();
     private PodState? _servingPod;
     private PodState? _primary;
+    private volatile bool _ready;
     private PodTable _table = PodTable.Empty;
     private ServiceNameSet _names;
     private string? _namesFqdn;
@@ -65,6 +66,12 @@ internal sealed partial class ServiceRuntime : IDisposable
     public ServiceNameSet Names => Volatile.Read(ref _names);
 
     public ServiceSnapshot Snapshot => _endpoints.Current;
+
+    /// <summary>
+    /// Ready once a snapshot with a DNS answer has been applied to the pod table — not merely published, so
+    /// /readyz never says ready while routing still sees no pods.
+    /// </summary>
+    public bool Ready => _ready;
 
     public RetryBudget Budget { get; }
 
@@ -169,6 +176,11 @@ internal sealed partial class ServiceRuntime : IDisposable
     /// </summary>
     public void NoteRoles()
     {
+        if (WantedRole != PodRole.Primary)
+        {
+            // Only a service that follows the primary moves its traffic when the primary changes.
+            return;
+        }
         PodState? primary = null;
         foreach (var pod in Table.Pods)
         {
@@ -269,11 +281,15 @@ internal sealed partial class ServiceRuntime : IDisposable
                     removed.Add(pod);
                 }
             }
+            if (added.Count > 0 || removed.Count > 0)
+            {
+                Volatile.Write(ref _table, new PodTable(pods));
+            }
+            _ready |= snapshot.Ready;
             if (added.Count == 0 && removed.Count == 0)
             {
                 return;
             }
-            Volatile.Write(ref _table, new PodTable(pods));
         }
         foreach (var pod in removed)
         {
