@@ -64,6 +64,22 @@ public class ServiceRuntimeTests
     }
 
     [Fact]
+    public void Ready_OnlyOnceAnAnsweredSnapshotIsInThePodTable()
+    {
+        var options = TestServices.Options();
+        using var endpoints = new HeadlessSidecar.Discovery.ServiceEndpoints("web", "nginx-headless");
+        var seenInHandler = new List<(bool Ready, int Pods)>();
+        using var web = new HeadlessSidecar.Runtime.ServiceRuntime(options, endpoints, TestServices.Metrics, TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        Assert.False(web.Ready);
+        // A subscriber registered after the runtime sees the table already applied with the readiness.
+        endpoints.Changed += (_, _) => seenInHandler.Add((web.Ready, web.Table.Pods.Length));
+        endpoints.Publish(TestServices.Snapshot("web", Fqdn, [TestServices.Pod("web-0", 0, "127.0.0.21")], 1));
+        Assert.True(web.Ready);
+        Assert.Equal([(true, 1)], seenInHandler);
+    }
+
+    [Fact]
     public void HasUntriedCandidate_AllTried_False()
     {
         var (web, _) = Create(2);
