@@ -65,24 +65,7 @@ public sealed class MariaDbRoleRoutingTests
             var replicaListen = new IPEndPoint(replicaAddress, LoopbackAddresses.FreePort(replicaAddress));
             await using var sidecar = await TestSidecar.StartAsync(dns.EndPoint, s =>
             {
-                foreach (var key in s.Keys.Where(k => k.StartsWith("Sidecar:Services:web:", StringComparison.Ordinal)).ToList())
-                {
-                    var value = s[key];
-                    s.Remove(key);
-                    s[key.Replace("Services:web:", "Services:primary:", StringComparison.Ordinal)] = value;
-                }
-                foreach (var (name, role) in new[] { ("primary", "Primary"), ("replicas", "Replica") })
-                {
-                    s[$"Sidecar:Services:{name}:Host"] = "mariadb-headless";
-                    s[$"Sidecar:Services:{name}:PortName"] = "mysql";
-                    s[$"Sidecar:Services:{name}:Protocol"] = "Tcp";
-                    s[$"Sidecar:Services:{name}:Role"] = role;
-                    s[$"Sidecar:Services:{name}:Health:Check"] = "MySql";
-                    s[$"Sidecar:Services:{name}:Health:CredentialsFile"] = credentialsFile;
-                    s[$"Sidecar:Services:{name}:Health:ProbeInterval"] = "300ms";
-                    s[$"Sidecar:Services:{name}:Health:ProbeTimeout"] = "300ms";
-                }
-                s["Sidecar:Services:replicas:Listen"] = replicaListen.ToString();
+                RoleServices.Configure(s, "mariadb-headless", "mysql", "MySql", replicaListen, credentialsFile);
             }, cancellationToken: Ct);
             var primaryListen = sidecar.Listen;
             await sidecar.WaitUntilAsync(async ct => TestSidecar.Series(await sidecar.MetricsAsync(ct), "headless_sidecar_pod_role",

@@ -54,27 +54,7 @@ public sealed class RoleRoutingTests
         var replicaListen = new IPEndPoint(replicaAddress, LoopbackAddresses.FreePort(replicaAddress));
         await using var sidecar = await TestSidecar.StartAsync(dns.EndPoint, s =>
         {
-            foreach (var key in s.Keys.Where(k => k.StartsWith("Sidecar:Services:web:", StringComparison.Ordinal)).ToList())
-            {
-                var value = s[key];
-                s.Remove(key);
-                s[key.Replace("Services:web:", "Services:primary:", StringComparison.Ordinal)] = value;
-            }
-            s["Sidecar:Services:primary:Host"] = "redis-headless";
-            s["Sidecar:Services:primary:PortName"] = "redis";
-            s["Sidecar:Services:primary:Protocol"] = "Tcp";
-            s["Sidecar:Services:primary:Role"] = "Primary";
-            s["Sidecar:Services:primary:Health:Check"] = "Redis";
-            s["Sidecar:Services:primary:Health:ProbeInterval"] = "200ms";
-            s["Sidecar:Services:primary:Health:ProbeTimeout"] = "200ms";
-            s["Sidecar:Services:replicas:Host"] = "redis-headless";
-            s["Sidecar:Services:replicas:PortName"] = "redis";
-            s["Sidecar:Services:replicas:Protocol"] = "Tcp";
-            s["Sidecar:Services:replicas:Role"] = "Replica";
-            s["Sidecar:Services:replicas:Health:Check"] = "Redis";
-            s["Sidecar:Services:replicas:Health:ProbeInterval"] = "200ms";
-            s["Sidecar:Services:replicas:Health:ProbeTimeout"] = "200ms";
-            s["Sidecar:Services:replicas:Listen"] = replicaListen.ToString();
+            RoleServices.Configure(s, "redis-headless", "redis", "Redis", replicaListen, probeInterval: "200ms");
         }, cancellationToken: Ct);
         var primaryListen = sidecar.Listen;
         await sidecar.WaitUntilAsync(async ct => TestSidecar.Series(await sidecar.MetricsAsync(ct), "headless_sidecar_pod_role",
