@@ -81,6 +81,4 @@ public static class EndPointParser
         endPoint = new IPEndPoint(address, portNumber);
         return true;
     }
-
-    public static string Format(IPEndPoint endPoint) => endPoint.ToString();
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using HeadlessSidecar.Health;
 using HeadlessSidecar.Runtime;
 
 namespace HeadlessSidecar.Metrics;
@@ -22,16 +23,10 @@ internal sealed class PoolMetrics
         foreach (var service in registry.Services.Values)
         {
             var pods = service.Table.Pods;
-            var healthy = 0;
-            foreach (var pod in pods)
-            {
-                if (!pod.Health.IsEjected)
-                {
-                    healthy++;
-                }
-            }
+            var ejected = PanicGuard.CountEjected<PodState>(pods, static p => p.Health);
+            var healthy = pods.Length - ejected;
             yield return new Measurement<int>(healthy, new("service", service.Name), new("state", "healthy"));
-            yield return new Measurement<int>(pods.Length - healthy, new("service", service.Name), new("state", "ejected"));
+            yield return new Measurement<int>(ejected, new("service", service.Name), new("state", "ejected"));
         }
     }
 

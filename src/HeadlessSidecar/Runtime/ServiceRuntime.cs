@@ -129,7 +129,7 @@ internal sealed partial class ServiceRuntime : IDisposable
     /// <summary>Records an attempt's failure against the pod; ejects it when its failures in a row reach the limit.</summary>
     public void RecordFailure(PodState pod, string reason)
     {
-        var outcome = pod.Health.RecordFailure(reason, () => PanicGuard.MayEjectOneMore(CountEjected(Table.Pods), Table.Pods.Length));
+        var outcome = pod.Health.RecordFailure(reason, MayEjectOneMore);
         if (outcome == HealthOutcome.Ejected)
         {
             _metrics.Ejected(Name, pod.Name);
@@ -144,7 +144,7 @@ internal sealed partial class ServiceRuntime : IDisposable
     public void RecordProbe(PodState pod, bool passed, string? reason)
     {
         var wasEjected = pod.Health.IsEjected;
-        var outcome = pod.Health.RecordProbe(passed, () => PanicGuard.MayEjectOneMore(CountEjected(Table.Pods), Table.Pods.Length));
+        var outcome = pod.Health.RecordProbe(passed, MayEjectOneMore);
         if (outcome == HealthOutcome.Ejected)
         {
             _metrics.Ejected(Name, pod.Name);
@@ -227,20 +227,10 @@ internal sealed partial class ServiceRuntime : IDisposable
         return null;
     }
 
-    private static bool IsPanicking(PodState[] pods) => PanicGuard.IsPanicking(CountEjected(pods), pods.Length);
+    private static bool IsPanicking(PodState[] pods) => PanicGuard.IsPanicking<PodState>(pods, static p => p.Health);
 
-    private static int CountEjected(PodState[] pods)
-    {
-        var ejected = 0;
-        foreach (var pod in pods)
-        {
-            if (pod.Health.IsEjected)
-            {
-                ejected++;
-            }
-        }
-        return ejected;
-    }
+    /// <summary>The panic guard over one read of the table, so the count and the total agree.</summary>
+    private bool MayEjectOneMore() => PanicGuard.MayEjectOneMore<PodState>(Table.Pods, static p => p.Health);
 
     /// <summary>Raised after the table changed, with the pods that arrived (ordinal listeners open on it).</summary>
     public event Action<ServiceRuntime, IReadOnlyList<PodState>>? PodsAdded;
