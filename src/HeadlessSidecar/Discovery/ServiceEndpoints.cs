@@ -1,16 +1,13 @@
-using Microsoft.Extensions.Primitives;
-
 namespace HeadlessSidecar.Discovery;
 
 /// <summary>
 /// The current snapshot of one service. Readers take <see cref="Current"/> without locking; the watcher
-/// publishes a whole new snapshot, which fires the previous change token and <see cref="Changed"/>.
+/// publishes a whole new snapshot, which raises <see cref="Changed"/> with the pod-level diff.
 /// </summary>
-public sealed class ServiceEndpoints : IDisposable
+public sealed class ServiceEndpoints
 {
     private readonly Lock _publishLock = new();
     private ServiceSnapshot _current;
-    private CancellationTokenSource _changeSource = new();
 
     public ServiceEndpoints(string service, string host)
     {
@@ -24,31 +21,15 @@ public sealed class ServiceEndpoints : IDisposable
     /// <summary>Raised after each publish, with the pod-level diff (empty when only status changed).</summary>
     public event Action<ServiceSnapshot, SnapshotDiff>? Changed;
 
-    public IChangeToken GetChangeToken() => new CancellationChangeToken(Volatile.Read(ref _changeSource).Token);
-
     public SnapshotDiff Publish(ServiceSnapshot next)
     {
         SnapshotDiff diff;
-        CancellationTokenSource fired;
         lock (_publishLock)
         {
-            var previous = _current;
-            diff = SnapshotDiff.Compute(previous.Pods, next.Pods);
+            diff = SnapshotDiff.Compute(_current.Pods, next.Pods);
             Volatile.Write(ref _current, next);
-            fired = _changeSource;
-            _changeSource = new CancellationTokenSource();
         }
-        fired.Cancel();
-        fired.Dispose();
         Changed?.Invoke(next, diff);
         return diff;
-    }
-
-    public void Dispose()
-    {
-        lock (_publishLock)
-        {
-            _changeSource.Dispose();
-        }
     }
 }

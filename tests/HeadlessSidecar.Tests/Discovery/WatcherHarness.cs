@@ -85,6 +85,5 @@ internal sealed class WatcherHarness : IAsyncDisposable
         await _stop.CancelAsync();
         await Running.WaitAsync(s_guard);
         _stop.Dispose();
-        Endpoints.Dispose();
     }
 }

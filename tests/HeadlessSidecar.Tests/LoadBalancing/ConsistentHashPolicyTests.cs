@@ -139,7 +139,6 @@ public class ConsistentHashPolicyTests
         var endpoints = Enumerable.Range(0, 10).Select(o => TestServices.Pod($"web-{o}", o, $"127.0.0.{21 + o}")).ToArray();
         var (runtime, discovered) = TestServices.Create(TestServices.Options(), Fqdn, endpoints);
         using var _ = runtime;
-        using var __ = discovered;
         var policy = new ConsistentHashPolicy();
         var oldPod = runtime.Table.Pods[3];
         var before = Assign(policy, runtime.Table.Pods);

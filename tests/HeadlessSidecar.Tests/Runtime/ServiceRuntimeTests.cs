@@ -67,7 +67,7 @@ public class ServiceRuntimeTests
     public void Ready_OnlyOnceAnAnsweredSnapshotIsInThePodTable()
     {
         var options = TestServices.Options();
-        using var endpoints = new HeadlessSidecar.Discovery.ServiceEndpoints("web", "nginx-headless");
+        var endpoints = new HeadlessSidecar.Discovery.ServiceEndpoints("web", "nginx-headless");
         var seenInHandler = new List<(bool Ready, int Pods)>();
         using var web = new HeadlessSidecar.Runtime.ServiceRuntime(options, endpoints, TestServices.Metrics, TimeProvider.System,
             Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
