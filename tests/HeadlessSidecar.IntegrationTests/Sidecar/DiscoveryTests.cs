@@ -80,11 +80,7 @@ public sealed class DiscoveryTests
         await using var moved = await LoopbackHttpPod.StartAsync("web-1", LoopbackAddresses.Next(), cluster.Pods.Port, cancellationToken: Ct);
         cluster.Service.Pod("web-1").Address = moved.Address;
         await cluster.ReloadAsync();
-        await sidecar.WaitUntilAsync(async ct =>
-        {
-            var peers = await sidecar.PeersAsync(cancellationToken: ct);
-            return peers.GetProperty("pods").EnumerateArray().Any(p => p.GetProperty("name").GetString() == "web-1" && p.GetProperty("address").GetString() == moved.Address.ToString());
-        }, "web-1 at its new address", Ct);
+        await sidecar.WaitForPodAddressAsync("web-1", moved.Address, cancellationToken: Ct);
 
         for (var i = 0; i < 3; i++)
         {

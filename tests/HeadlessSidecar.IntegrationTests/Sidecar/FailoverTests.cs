@@ -21,9 +21,13 @@ public sealed class FailoverTests
                 && l.Contains($"from_pod=\"{from}\"", StringComparison.Ordinal) && l.Contains($"reason=\"{reason}\"", StringComparison.Ordinal))
             .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
 
-    /// <summary>Replaces pod <paramref name="name"/>'s address in DNS by a fresh one where <paramref name="start"/> starts a server.</summary>
+    /// <summary>
+    /// Stops pod <paramref name="name"/> and moves its DNS record to a fresh address, as a pod rescheduled elsewhere;
+    /// returns the endpoint where the caller starts its replacement.
+    /// </summary>
     private static async Task<IPEndPoint> MovePodAsync(TestCluster cluster, string name)
     {
+        await cluster.Pods[name].StopAsync();
         var address = LoopbackAddresses.Next();
         cluster.Service.Pod(name).Address = address;
         await cluster.ReloadAsync();
@@ -62,7 +66,6 @@ public sealed class FailoverTests
     {
         await using var cluster = await TestCluster.StartAsync(3, cancellationToken: Ct);
         // web-1 moves to an address where a server accepts and never answers.
-        await cluster.Pods["web-1"].StopAsync();
         var blackHoleEndPoint = await MovePodAsync(cluster, "web-1");
         await using var blackHole = RawPod.BlackHole(blackHoleEndPoint);
         await using var sidecar = await TestSidecar.StartAsync(cluster.Dns.EndPoint, s =>
@@ -86,7 +89,6 @@ public sealed class FailoverTests
     public async Task Pod503WithOnStatus_RetriedElsewhere_ReasonStatus503()
     {
         await using var cluster = await TestCluster.StartAsync(3, cancellationToken: Ct);
-        await cluster.Pods["web-2"].StopAsync();
         await using var failing = RawPod.AlwaysStatus(await MovePodAsync(cluster, "web-2"), 503);
         await using var sidecar = await TestSidecar.StartAsync(cluster.Dns.EndPoint, s => s["Sidecar:Services:web:Health:ConsecutiveFailures"] = "1000", cancellationToken: Ct);
         await sidecar.WaitForPodsAsync(["web-0", "web-1", "web-2"], cancellationToken: Ct);
@@ -114,7 +116,6 @@ public sealed class FailoverTests
     public async Task BodyReplay_OnlyIdempotentReplayableRequestsAreRetried(string method, int bodySize, bool retried)
     {
         await using var cluster = await TestCluster.StartAsync(2, cancellationToken: Ct);
-        await cluster.Pods["web-0"].StopAsync();
         var failingEndPoint = await MovePodAsync(cluster, "web-0");
         await using var failing = RawPod.AlwaysStatus(failingEndPoint, 503);
         await using var sidecar = await TestSidecar.StartAsync(cluster.Dns.EndPoint, s =>
@@ -122,8 +123,7 @@ public sealed class FailoverTests
             s["Sidecar:Services:web:LoadBalancing"] = "LowestOrdinal";
             s["Sidecar:Services:web:Health:ConsecutiveFailures"] = "1000";
         }, cancellationToken: Ct);
-        await sidecar.WaitUntilAsync(async ct => (await sidecar.PeersAsync(cancellationToken: ct)).GetProperty("pods").EnumerateArray()
-            .Any(p => p.GetProperty("name").GetString() == "web-0" && p.GetProperty("address").GetString() == failingEndPoint.Address.ToString()), "web-0 at the failing address", Ct);
+        await sidecar.WaitForPodAddressAsync("web-0", failingEndPoint.Address, cancellationToken: Ct);
 
         var request = new HttpRequestMessage(new HttpMethod(method), "/replay") { Content = new ByteArrayContent(new byte[bodySize]) };
         using var response = await sidecar.Client.SendAsync(request, Ct);
@@ -163,7 +163,6 @@ public sealed class FailoverTests
         var failing = new List<RawPod>();
         foreach (var name in new[] { "web-0", "web-1", "web-2" })
         {
-            await cluster.Pods[name].StopAsync();
             failing.Add(RawPod.AlwaysStatus(await MovePodAsync(cluster, name), 503));
         }
         try
@@ -301,7 +300,6 @@ public sealed class FailoverTests
         // Let the first (30 s) refresh be scheduled.
         await sidecar.WaitUntilAsync(async ct => TestSidecar.Series(await sidecar.MetricsAsync(ct), "headless_sidecar_dns_lookups_total", ("service", "web"), ("result", "success")) >= 1, "resolved", Ct);
 
-        await cluster.Pods["web-1"].StopAsync();
         var moved = await MovePodAsync(cluster, "web-1");
         await using var restarted = await LoopbackHttpPod.StartAsync("web-1", moved.Address, moved.Port, cancellationToken: Ct);
         var started = DateTime.UtcNow;
@@ -311,7 +309,7 @@ public sealed class FailoverTests
             using var response = await sidecar.Client.GetAsync("/", Ct);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
-        await sidecar.WaitUntilAsync(async ct => (await sidecar.PeersAsync(cancellationToken: ct)).GetProperty("pods")[1].GetProperty("address").GetString() == moved.Address.ToString(), "web-1's new address", Ct);
+        await sidecar.WaitForPodAddressAsync("web-1", moved.Address, cancellationToken: Ct);
         var took = DateTime.UtcNow - started;
         Output?.WriteLine($"new address picked up after {took.TotalMilliseconds:F0} ms (TTL 30 s)");
         Assert.True(took < TimeSpan.FromSeconds(15), $"took {took}");
@@ -377,10 +375,9 @@ public sealed class FailoverTests
         Assert.Equal(3, before.Values.Distinct().Count());
         Assert.Equal(before, await MapAsync());
 
-        await cluster.Pods["web-1"].StopAsync();
         var moved = await MovePodAsync(cluster, "web-1");
         await using var restarted = await LoopbackHttpPod.StartAsync("web-1", moved.Address, moved.Port, cancellationToken: Ct);
-        await sidecar.WaitUntilAsync(async ct => (await sidecar.PeersAsync(cancellationToken: ct)).GetProperty("pods")[1].GetProperty("address").GetString() == moved.Address.ToString(), "web-1 moved", Ct);
+        await sidecar.WaitForPodAddressAsync("web-1", moved.Address, cancellationToken: Ct);
         Assert.Equal(before, await MapAsync());
     }
 
@@ -403,11 +400,9 @@ public sealed class FailoverTests
             foreach (var name in new[] { "web-0", "web-1", "web-2" })
             {
                 // As a StatefulSet rolls: the pod stops, comes back at a new IP, DNS follows.
-                await cluster.Pods[name].StopAsync();
                 var moved = await MovePodAsync(cluster, name);
                 replacements.Add(await LoopbackHttpPod.StartAsync(name, moved.Address, moved.Port, cancellationToken: Ct));
-                await sidecar.WaitUntilAsync(async ct => (await sidecar.PeersAsync(cancellationToken: ct)).GetProperty("pods").EnumerateArray()
-                    .Any(p => p.GetProperty("name").GetString() == name && p.GetProperty("address").GetString() == moved.Address.ToString()), $"{name} at its new address", Ct);
+                await sidecar.WaitForPodAddressAsync(name, moved.Address, cancellationToken: Ct);
             }
             await running;
         }

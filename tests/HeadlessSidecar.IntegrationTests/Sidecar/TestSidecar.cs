@@ -95,6 +95,12 @@ internal sealed class TestSidecar : IAsyncDisposable
         return WaitUntilAsync(async ct => (await PodNamesAsync(service, ct)).SequenceEqual(wanted), $"pods {string.Join(",", wanted)}", cancellationToken);
     }
 
+    /// <summary>Waits until /debug/peers lists pod <paramref name="pod"/> at <paramref name="address"/>.</summary>
+    public Task WaitForPodAddressAsync(string pod, IPAddress address, string service = "web", CancellationToken cancellationToken = default) =>
+        WaitUntilAsync(async ct => (await PeersAsync(service, ct)).GetProperty("pods").EnumerateArray()
+            .Any(p => p.GetProperty("name").GetString() == pod && p.GetProperty("address").GetString() == address.ToString()),
+            $"{pod} at {address}", cancellationToken);
+
     public async Task<string[]> PodNamesAsync(string service = "web", CancellationToken cancellationToken = default)
     {
         var peers = await PeersAsync(service, cancellationToken);
