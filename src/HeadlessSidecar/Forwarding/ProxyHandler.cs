@@ -148,17 +148,17 @@ internal sealed partial class ProxyHandler
             var canMoveOn = attempt < maxAttempts && pinned is null && service.HasUntriedCandidate(tried);
             state.InterceptRetryableStatus = canMoveOn && mayResend;
 
-            using var attemptToken = CancellationTokenSource.CreateLinkedTokenSource(requestTimeout.Token);
-            if (options.Timeouts.PerTry is { } perTry)
-            {
-                attemptToken.CancelAfter(perTry);
-            }
-            state.PerTryTimeout = attemptToken;
+            // A per-attempt timer only when Timeouts:PerTry is set; otherwise the request's own token serves.
+            using var perTryTimeout = options.Timeouts.PerTry is not null
+                ? CancellationTokenSource.CreateLinkedTokenSource(requestTimeout.Token)
+                : null;
+            perTryTimeout?.CancelAfter(options.Timeouts.PerTry!.Value);
+            state.PerTryTimeout = perTryTimeout;
             ForwarderError result;
             pod.RequestStarted();
             try
             {
-                result = await _forwarder.SendAsync(context, pod.Pool.DestinationPrefix, pod.Pool.Invoker, config, SidecarTransformer.Instance, attemptToken.Token);
+                result = await _forwarder.SendAsync(context, pod.Pool.DestinationPrefix, pod.Pool.Invoker, config, SidecarTransformer.Instance, perTryTimeout?.Token ?? requestTimeout.Token);
             }
             finally
             {
@@ -187,7 +187,7 @@ internal sealed partial class ProxyHandler
             }
             var current = state.InterceptedStatus is int status
                 ? AttemptFailure.Status(status)
-                : attemptToken.IsCancellationRequested && options.Timeouts.PerTry is { } limit
+                : perTryTimeout is { IsCancellationRequested: true } && options.Timeouts.PerTry is { } limit
                     ? AttemptFailure.PerTryTimeout(limit)
                     : AttemptFailure.Classify(result, context.GetForwarderErrorFeature()?.Exception);
             Log.AttemptFailed(_logger, service.Name, pod.Name, current.Reason, current.Detail);
