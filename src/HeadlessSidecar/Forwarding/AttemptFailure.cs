@@ -20,7 +20,7 @@ internal readonly record struct AttemptFailure(string Reason, bool RequestSent, 
     /// <summary>Classifies a failed forward from YARP's error and the exception behind it.</summary>
     public static AttemptFailure Classify(ForwarderError error, Exception? exception)
     {
-        var detail = ProxyHandler.Describe(error, exception);
+        var detail = Describe(error, exception);
         for (var e = exception; e is not null; e = e.InnerException)
         {
             if (e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError })
@@ -42,5 +42,33 @@ internal readonly record struct AttemptFailure(string Reason, bool RequestSent, 
             ForwarderError.RequestTimedOut => new(Timeout, RequestSent: true, detail),
             _ => new(Reset, RequestSent: true, detail),
         };
+    }
+
+    /// <summary>A short human sentence for the attempt's failure, for the error detail and the log.</summary>
+    private static string Describe(ForwarderError error, Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is SocketException socket)
+            {
+                return socket.SocketErrorCode switch
+                {
+                    SocketError.ConnectionRefused => "connection refused",
+                    SocketError.ConnectionReset => "connection reset",
+                    SocketError.TimedOut => "connect timed out",
+                    SocketError.HostUnreachable or SocketError.NetworkUnreachable => "unreachable",
+                    _ => socket.SocketErrorCode.ToString(),
+                };
+            }
+            if (e is TimeoutException)
+            {
+                return "connect timed out";
+            }
+            if (e is HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded })
+            {
+                return "connection closed before a response";
+            }
+        }
+        return exception?.Message ?? error.ToString();
     }
 }

@@ -257,33 +257,6 @@ internal sealed partial class ProxyHandler
         };
     }
 
-    internal static string Describe(ForwarderError error, Exception? exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            if (e is SocketException socket)
-            {
-                return socket.SocketErrorCode switch
-                {
-                    SocketError.ConnectionRefused => "connection refused",
-                    SocketError.ConnectionReset => "connection reset",
-                    SocketError.TimedOut => "connect timed out",
-                    SocketError.HostUnreachable or SocketError.NetworkUnreachable => "unreachable",
-                    _ => socket.SocketErrorCode.ToString(),
-                };
-            }
-            if (e is TimeoutException)
-            {
-                return "connect timed out";
-            }
-            if (e is HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded })
-            {
-                return "connection closed before a response";
-            }
-        }
-        return exception?.Message ?? error.ToString();
-    }
-
     private static partial class Log
     {
         [LoggerMessage(1, LogLevel.Warning, "Service {Service}: attempt on pod {Pod} failed ({Error}): {Reason}")]
