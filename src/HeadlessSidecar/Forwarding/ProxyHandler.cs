@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using HeadlessSidecar.Configuration;
 using Microsoft.AspNetCore.Http.Features;
 using HeadlessSidecar.LoadBalancing;
