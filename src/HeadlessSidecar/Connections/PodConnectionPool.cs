@@ -8,9 +8,10 @@ using Microsoft.Extensions.Logging;
 namespace HeadlessSidecar.Connections;
 
 /// <summary>
-/// The keep-alive pool of one pod at one address: its own <see cref="SocketsHttpHandler"/>, so disposing it
-/// closes exactly this pod's idle connections. Warm connections are sockets connected in advance that the
-/// handler's <see cref="SocketsHttpHandler.ConnectCallback"/> hands out before it connects anything new.
+/// The keep-alive pool of one pod at one address, for both forwarders: its own <see cref="SocketsHttpHandler"/>
+/// (YARP's path) and the lean HTTP/1.1 forwarder's idle <see cref="Http1Connection"/>s, so disposing it closes
+/// exactly this pod's idle connections. Warm connections are sockets connected in advance that either path
+/// takes before it connects anything new; both count into the same counters.
 /// </summary>
 internal sealed partial class PodConnectionPool : IDisposable
 {
@@ -23,6 +24,12 @@ internal sealed partial class PodConnectionPool : IDisposable
     private int _openConnections;
     private long _connectsOpened;
     private long _warmUsed;
+
+    // The lean path's idle connections, most recently used last (reused first, so the oldest age out).
+    private readonly List<Http1Connection> _idleHttp1 = [];
+    // Pool:MaxConnectionsPerPod for the lean path: a slot per connection busy with a request.
+    private readonly SemaphoreSlim? _http1Slots;
+    private Timer? _idleSweep;
 
     public PodConnectionPool(PodEndpoint pod, ServiceOptions options, ILogger logger)
     {
@@ -44,6 +51,7 @@ internal sealed partial class PodConnectionPool : IDisposable
             ConnectCallback = ConnectAsync,
         };
         Invoker = new HttpMessageInvoker(_handler, disposeHandler: false);
+        _http1Slots = options.Pool.MaxConnectionsPerPod > 0 ? new SemaphoreSlim(options.Pool.MaxConnectionsPerPod) : null;
         DestinationPrefix = pod.Address.AddressFamily == AddressFamily.InterNetworkV6
             ? $"http://[{pod.Address}]:{pod.Port}"
             : $"http://{pod.Address}:{pod.Port}";
@@ -102,21 +110,164 @@ internal sealed partial class PodConnectionPool : IDisposable
 
     private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
+        // The request URI holds the pod's address, but we connect to the discovered endpoint regardless.
+        var socket = await TakeWarmOrConnectAsync(cancellationToken);
+        return new TrackedNetworkStream(socket, OnConnectionClosed);
+    }
+
+    /// <summary>A warm socket if one is still alive, else a new connection (counted as one on the request path).</summary>
+    private async ValueTask<Socket> TakeWarmOrConnectAsync(CancellationToken cancellationToken)
+    {
         while (_warm.TryDequeue(out var warm))
         {
             if (IsAlive(warm))
             {
                 Interlocked.Increment(ref _warmUsed);
-                return new TrackedNetworkStream(warm, OnConnectionClosed);
+                return warm;
             }
             warm.Dispose();
             Interlocked.Decrement(ref _openConnections);
         }
-        // The request URI holds the pod's address, but we connect to the discovered endpoint regardless.
         var socket = await ConnectSocketAsync(cancellationToken);
         Interlocked.Increment(ref _openConnections);
         Interlocked.Increment(ref _connectsOpened);
-        return new TrackedNetworkStream(socket, OnConnectionClosed);
+        return socket;
+    }
+
+    /// <summary>
+    /// An upstream connection for one request of the lean forwarder: an idle one, a warm one, or a new one
+    /// within <c>Timeouts:Connect</c> (a <see cref="TimeoutException"/> past it). Waits for a slot while
+    /// <c>Pool:MaxConnectionsPerPod</c> connections are busy. Give it back with <see cref="ReturnHttp1"/>
+    /// or <see cref="CloseHttp1"/>.
+    /// </summary>
+    public async ValueTask<Http1Connection> RentHttp1Async(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
+        if (_http1Slots is not null)
+        {
+            await _http1Slots.WaitAsync(cancellationToken);
+        }
+        try
+        {
+            if (TakeIdleHttp1() is { } idle)
+            {
+                return idle;
+            }
+            Socket socket;
+            using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                connectTimeout.CancelAfter(_options.Timeouts.Connect);
+                try
+                {
+                    socket = await TakeWarmOrConnectAsync(connectTimeout.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new TimeoutException($"connect to {_pod.EndPoint} timed out after Timeouts:Connect ({_options.Timeouts.Connect})");
+                }
+            }
+            return new Http1Connection(socket, new TrackedNetworkStream(socket, OnConnectionClosed));
+        }
+        catch
+        {
+            _http1Slots?.Release();
+            throw;
+        }
+    }
+
+    /// <summary>Takes back a connection whose exchange ended cleanly, for the next request.</summary>
+    public void ReturnHttp1(Http1Connection connection)
+    {
+        connection.Start = 0;
+        connection.End = 0;
+        connection.Reused = true;
+        connection.IdleSince = Environment.TickCount64;
+        var kept = false;
+        lock (_idleHttp1)
+        {
+            if (!_disposed.IsCancellationRequested)
+            {
+                _idleHttp1.Add(connection);
+                kept = true;
+            }
+        }
+        _http1Slots?.Release();
+        if (!kept)
+        {
+            connection.Dispose();
+            return;
+        }
+        if (_idleSweep is null)
+        {
+            StartIdleSweep();
+        }
+    }
+
+    /// <summary>Closes a connection that cannot be reused.</summary>
+    public void CloseHttp1(Http1Connection connection)
+    {
+        connection.Dispose();
+        _http1Slots?.Release();
+    }
+
+    private Http1Connection? TakeIdleHttp1()
+    {
+        var idleLimit = (long)_options.Pool.IdleTimeout.TotalMilliseconds;
+        while (true)
+        {
+            Http1Connection? connection;
+            lock (_idleHttp1)
+            {
+                if (_idleHttp1.Count == 0)
+                {
+                    return null;
+                }
+                connection = _idleHttp1[^1];
+                _idleHttp1.RemoveAt(_idleHttp1.Count - 1);
+            }
+            if (Environment.TickCount64 - connection.IdleSince < idleLimit && IsAlive(connection.Socket))
+            {
+                return connection;
+            }
+            connection.Dispose();
+        }
+    }
+
+    private void StartIdleSweep()
+    {
+        var period = TimeSpan.FromTicks(Math.Clamp(_options.Pool.IdleTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 50, TimeSpan.TicksPerSecond * 15));
+        var timer = new Timer(static state => ((PodConnectionPool)state!).SweepIdle(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        if (Interlocked.CompareExchange(ref _idleSweep, timer, null) is not null)
+        {
+            timer.Dispose();
+            return;
+        }
+        timer.Change(period, period);
+        if (_disposed.IsCancellationRequested)
+        {
+            timer.Dispose();
+        }
+    }
+
+    /// <summary>Closes lean connections idle for longer than <c>Pool:IdleTimeout</c>.</summary>
+    private void SweepIdle()
+    {
+        var cutoff = Environment.TickCount64 - (long)_options.Pool.IdleTimeout.TotalMilliseconds;
+        List<Http1Connection>? expired = null;
+        lock (_idleHttp1)
+        {
+            var count = 0;
+            while (count < _idleHttp1.Count && _idleHttp1[count].IdleSince <= cutoff)
+            {
+                count++;
+            }
+            if (count > 0)
+            {
+                expired = _idleHttp1.GetRange(0, count);
+                _idleHttp1.RemoveRange(0, count);
+            }
+        }
+        expired?.ForEach(static connection => connection.Dispose());
     }
 
     private async ValueTask<Socket> ConnectSocketAsync(CancellationToken cancellationToken)
@@ -171,6 +322,17 @@ internal sealed partial class PodConnectionPool : IDisposable
         }
         _disposed.Cancel();
         DrainWarm();
+        _idleSweep?.Dispose();
+        Http1Connection[] idle;
+        lock (_idleHttp1)
+        {
+            idle = [.. _idleHttp1];
+            _idleHttp1.Clear();
+        }
+        foreach (var connection in idle)
+        {
+            connection.Dispose();
+        }
         Invoker.Dispose();
         _handler.Dispose();
         // _disposed stays undisposed on purpose: a warm-up still running links to its token.

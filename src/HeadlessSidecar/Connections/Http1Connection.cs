@@ -1,0 +1,75 @@
+using System.Buffers;
+using System.Net.Sockets;
+using HeadlessSidecar.Forwarding.Http1;
+
+namespace HeadlessSidecar.Connections;
+
+/// <summary>
+/// One upstream HTTP/1.1 connection of the lean forwarder, with the buffers it keeps while it lives: bytes
+/// read but not used yet (<see cref="Buffer"/> from <see cref="Start"/> to <see cref="End"/>), the request head
+/// being written, and the parsed header ranges.
+/// </summary>
+internal sealed class Http1Connection : IDisposable
+{
+    public const int BufferSize = 16 * 1024;
+
+    private int _disposed;
+
+    public Http1Connection(Socket socket, Stream stream)
+    {
+        Socket = socket;
+        Stream = stream;
+        Buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+    }
+
+    public Socket Socket { get; }
+
+    public Stream Stream { get; }
+
+    public byte[] Buffer { get; private set; }
+
+    public int Start { get; set; }
+
+    public int End { get; set; }
+
+    public int Buffered => End - Start;
+
+    public ArrayBufferWriter<byte> Output { get; } = new(4096);
+
+    public Http1HeaderRange[] Headers { get; } = new Http1HeaderRange[Http1ResponseParser.MaxHeaders];
+
+    /// <summary>When it went back to the pool (<see cref="Environment.TickCount64"/>).</summary>
+    public long IdleSince { get; set; }
+
+    /// <summary>It served a request before this one (a stale keep-alive connection is possible).</summary>
+    public bool Reused { get; set; }
+
+    /// <summary>Moves buffered bytes to the front, and grows the buffer when it is full (a large response head).</summary>
+    public void MakeRoom(int maxSize)
+    {
+        if (Start > 0)
+        {
+            Buffer.AsSpan(Start, Buffered).CopyTo(Buffer);
+            End -= Start;
+            Start = 0;
+        }
+        if (End == Buffer.Length && Buffer.Length < maxSize)
+        {
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Min(Buffer.Length * 2, maxSize));
+            Buffer.AsSpan(0, End).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(Buffer);
+            Buffer = larger;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        Stream.Dispose();
+        ArrayPool<byte>.Shared.Return(Buffer);
+        Buffer = [];
+    }
+}
