@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using HeadlessSidecar.Configuration;
@@ -24,6 +25,7 @@ internal sealed partial class ProxyHandler
     private readonly AccessLogWriter? _accessLog;
     private readonly DrainState _drain;
     private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<ServiceRuntime, ForwarderRequestConfig> _configs = new();
 
     public ProxyHandler(ListenerMap listeners, IHttpForwarder forwarder, ProxyMetrics metrics, SidecarOptions options,
         TimeProvider time, DrainState drain, ILogger<ProxyHandler> logger)
@@ -76,6 +78,11 @@ internal sealed partial class ProxyHandler
         }
         finally
         {
+            if (context.Features.Get<ProxyRequestState>() is { } state)
+            {
+                context.Features.Set<ProxyRequestState>(null);
+                ProxyRequestState.Pool.Return(state);
+            }
             _drain.RequestEnded();
         }
     }
@@ -88,17 +95,12 @@ internal sealed partial class ProxyHandler
     {
         var options = service.Options;
         var request = context.Request;
-        var state = new ProxyRequestState { Service = service };
+        // Pooled with its timers and tried-list; InvokeAsync returns it when the request is over.
+        var state = ProxyRequestState.Pool.Get();
+        state.Service = service;
         context.Features.Set(state);
-        using var requestTimeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        requestTimeout.CancelAfter(options.Timeouts.Request);
-        var config = new ForwarderRequestConfig
-        {
-            // Our Timeouts:Request timer must fire first (504); YARP's idle timer is only a backstop.
-            ActivityTimeout = options.Timeouts.Request + TimeSpan.FromSeconds(1),
-            Version = options.UpstreamHttpVersion,
-            VersionPolicy = options.UpstreamHttpVersion.Major >= 2 ? HttpVersionPolicy.RequestVersionExact : HttpVersionPolicy.RequestVersionOrLower,
-        };
+        var requestTimeout = state.StartRequestTimeout(options.Timeouts.Request, context.RequestAborted);
+        var config = _configs.GetOrAdd(service, static s => ForwarderConfig(s.Options));
         var maxAttempts = pinned is null ? options.Retry.MaxAttempts : 1;
         var hasBody = context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? false;
         var idempotent = IsIdempotent(request.Method);
@@ -112,7 +114,7 @@ internal sealed partial class ProxyHandler
         var mayResend = !hasBody || idempotent && body is { CanReplay: true };
         var hashKey = options.HashHeader is { } header && request.Headers.TryGetValue(header, out var hashValues) ? hashValues.ToString() : null;
 
-        List<PodState> tried = new(maxAttempts);
+        var tried = state.Tried;
         PodState? previous = null;
         AttemptFailure? failure = null;
         for (var attempt = 1; attempt <= maxAttempts; attempt++)
@@ -148,11 +150,8 @@ internal sealed partial class ProxyHandler
             state.InterceptRetryableStatus = canMoveOn && mayResend;
 
             // A per-attempt timer only when Timeouts:PerTry is set; otherwise the request's own token serves.
-            using var perTryTimeout = options.Timeouts.PerTry is not null
-                ? CancellationTokenSource.CreateLinkedTokenSource(requestTimeout.Token)
-                : null;
-            perTryTimeout?.CancelAfter(options.Timeouts.PerTry!.Value);
-            state.PerTryTimeout = perTryTimeout;
+            var perTryTimeout = options.Timeouts.PerTry is { } perTry ? state.StartPerTryTimeout(perTry) : null;
+            var perTryFired = false;
             ForwarderError result;
             pod.RequestStarted();
             try
@@ -162,7 +161,8 @@ internal sealed partial class ProxyHandler
             finally
             {
                 pod.RequestEnded();
-                state.PerTryTimeout = null;
+                perTryFired = perTryTimeout is { IsCancellationRequested: true };
+                state.EndPerTryTimeout();
             }
 
             if (result == ForwarderError.None && state.InterceptedStatus is null)
@@ -186,7 +186,7 @@ internal sealed partial class ProxyHandler
             }
             var current = state.InterceptedStatus is int status
                 ? AttemptFailure.Status(status)
-                : perTryTimeout is { IsCancellationRequested: true } && options.Timeouts.PerTry is { } limit
+                : perTryFired && options.Timeouts.PerTry is { } limit
                     ? AttemptFailure.PerTryTimeout(limit)
                     : AttemptFailure.Classify(result, context.GetForwarderErrorFeature()?.Exception);
             Log.AttemptFailed(_logger, service.Name, pod.Name, current.Reason, current.Detail);
@@ -211,6 +211,14 @@ internal sealed partial class ProxyHandler
         }
         await FinishAsync(context, service, previous, ProxyError.UpstreamFailed, $"pod '{previous!.Name}' ({previous.Endpoint.EndPoint}): {f.Detail}", started);
     }
+
+    private static ForwarderRequestConfig ForwarderConfig(ServiceOptions options) => new()
+    {
+        // Our Timeouts:Request timer must fire first (504); YARP's idle timer is only a backstop.
+        ActivityTimeout = options.Timeouts.Request + TimeSpan.FromSeconds(1),
+        Version = options.UpstreamHttpVersion,
+        VersionPolicy = options.UpstreamHttpVersion.Major >= 2 ? HttpVersionPolicy.RequestVersionExact : HttpVersionPolicy.RequestVersionOrLower,
+    };
 
     private static bool IsIdempotent(string method) =>
         HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) ||

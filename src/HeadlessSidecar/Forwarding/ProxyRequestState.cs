@@ -1,17 +1,33 @@
 using HeadlessSidecar.Runtime;
+using Microsoft.Extensions.ObjectPool;
 
 namespace HeadlessSidecar.Forwarding;
 
-/// <summary>Per-request state shared by the handler and the transformer (which YARP calls per attempt).</summary>
-internal sealed class ProxyRequestState
+/// <summary>
+/// Per-request state shared by the handler and the transformer (which YARP calls per attempt). Pooled: the
+/// object, its list of tried pods and its two timers are reused request after request, so the steady state
+/// allocates none of them.
+/// </summary>
+internal sealed class ProxyRequestState : IDisposable
 {
-    public required ServiceRuntime Service { get; init; }
+    public static readonly ObjectPool<ProxyRequestState> Pool =
+        new DefaultObjectPoolProvider { MaximumRetained = 1024 }.Create(new Policy());
+
+    private CancellationTokenSource _requestTimeout = new();
+    private CancellationTokenSource _perTryTimeout = new();
+    private CancellationTokenRegistration _requestLink;
+    private CancellationTokenRegistration _perTryLink;
+
+    public ServiceRuntime Service { get; set; } = null!;
 
     public PodState? Pod { get; set; }
 
     public int Attempts { get; set; }
 
     public string? FailoverReason { get; set; }
+
+    /// <summary>The pods this request has tried, in order.</summary>
+    public List<PodState> Tried { get; } = new(4);
 
     /// <summary>Set per attempt: an answer with a <c>Retry:OnStatus</c> code is held back so the request can move on.</summary>
     public bool InterceptRetryableStatus { get; set; }
@@ -20,5 +36,75 @@ internal sealed class ProxyRequestState
     public int? InterceptedStatus { get; set; }
 
     /// <summary>The attempt's <c>Timeouts:PerTry</c> timer, stopped when response headers arrive.</summary>
-    public CancellationTokenSource? PerTryTimeout { get; set; }
+    public CancellationTokenSource? PerTryTimeout { get; private set; }
+
+    /// <summary>Starts the request's <c>Timeouts:Request</c> timer, cancelled early if the app goes away.</summary>
+    public CancellationTokenSource StartRequestTimeout(TimeSpan timeout, CancellationToken requestAborted)
+    {
+        _requestTimeout.CancelAfter(timeout);
+        _requestLink = requestAborted.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), _requestTimeout);
+        return _requestTimeout;
+    }
+
+    /// <summary>Starts this attempt's <c>Timeouts:PerTry</c> timer, cancelled with the request's.</summary>
+    public CancellationTokenSource StartPerTryTimeout(TimeSpan timeout)
+    {
+        _perTryTimeout.CancelAfter(timeout);
+        _perTryLink = _requestTimeout.Token.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), _perTryTimeout);
+        PerTryTimeout = _perTryTimeout;
+        return _perTryTimeout;
+    }
+
+    /// <summary>Ends the attempt's timer; a fired one is replaced (a cancelled source cannot be reset).</summary>
+    public void EndPerTryTimeout()
+    {
+        if (PerTryTimeout is null)
+        {
+            return;
+        }
+        PerTryTimeout = null;
+        _perTryLink.Dispose();
+        _perTryLink = default;
+        if (!_perTryTimeout.TryReset())
+        {
+            _perTryTimeout.Dispose();
+            _perTryTimeout = new();
+        }
+    }
+
+    private bool Reset()
+    {
+        EndPerTryTimeout();
+        _requestLink.Dispose();
+        _requestLink = default;
+        if (!_requestTimeout.TryReset())
+        {
+            _requestTimeout.Dispose();
+            _requestTimeout = new();
+        }
+        Service = null!;
+        Pod = null;
+        Attempts = 0;
+        FailoverReason = null;
+        Tried.Clear();
+        InterceptRetryableStatus = false;
+        InterceptedStatus = null;
+        return true;
+    }
+
+    /// <summary>Called by the pool for a state it does not keep.</summary>
+    public void Dispose()
+    {
+        _perTryLink.Dispose();
+        _requestLink.Dispose();
+        _perTryTimeout.Dispose();
+        _requestTimeout.Dispose();
+    }
+
+    private sealed class Policy : IPooledObjectPolicy<ProxyRequestState>
+    {
+        public ProxyRequestState Create() => new();
+
+        public bool Return(ProxyRequestState obj) => obj.Reset();
+    }
 }

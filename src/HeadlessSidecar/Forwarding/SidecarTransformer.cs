@@ -22,12 +22,10 @@ internal sealed class SidecarTransformer : HttpTransformer
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
         proxyRequest.Headers.Remove(RouteResolver.OrdinalHeader);
         var state = httpContext.Features.GetRequiredFeature<ProxyRequestState>();
-        var pod = state.Pod!.Endpoint;
         var host = httpContext.Request.Host.Value;
         if (HostName.IsLoopback(HostName.Get(host)))
         {
-            var podName = string.IsNullOrEmpty(pod.HostName) ? pod.Address.ToString() : pod.HostName.TrimEnd('.');
-            proxyRequest.Headers.Host = pod.Port == 80 ? podName : $"{podName}:{pod.Port}";
+            proxyRequest.Headers.Host = state.Pod!.Endpoint.UpstreamHost;
         }
         else
         {
