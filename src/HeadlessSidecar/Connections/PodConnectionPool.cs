@@ -51,7 +51,6 @@ internal sealed partial class PodConnectionPool : IDisposable
             ConnectCallback = ConnectAsync,
         };
         Invoker = new HttpMessageInvoker(_handler, disposeHandler: false);
-        PodAuthority = Forwarding.UpstreamHost.PodAuthority(pod);
         _http1Slots = options.Pool.MaxConnectionsPerPod > 0 ? new SemaphoreSlim(options.Pool.MaxConnectionsPerPod) : null;
         DestinationPrefix = pod.Address.AddressFamily == AddressFamily.InterNetworkV6
             ? $"http://[{pod.Address}]:{pod.Port}"
@@ -59,9 +58,6 @@ internal sealed partial class PodConnectionPool : IDisposable
     }
 
     public HttpMessageInvoker Invoker { get; }
-
-    /// <summary>The pod's DNS name and port, for a <c>Host</c> that named the sidecar (computed once).</summary>
-    public string PodAuthority { get; }
 
     /// <summary><c>http://address:port</c>: where requests to this pod go (never an address from the request).</summary>
     public string DestinationPrefix { get; }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using HeadlessSidecar.Configuration;
+using HeadlessSidecar.Forwarding.Http1;
 using Microsoft.AspNetCore.Http.Features;
 using HeadlessSidecar.LoadBalancing;
 using HeadlessSidecar.Metrics;
@@ -14,11 +15,17 @@ using Yarp.ReverseProxy.Forwarder;
 namespace HeadlessSidecar.Forwarding;
 
 /// <summary>
-/// The terminal middleware of the proxy listeners: finds the service and route, picks the pod, forwards with
-/// YARP's <see cref="IHttpForwarder"/> through the pod's own pool, and answers errors itself.
+/// The terminal middleware of the proxy listeners: finds the service and route, picks the pod, forwards through
+/// the pod's own pool, and answers errors itself. Plain HTTP/1.x exchanges to HTTP/1.1 upstreams take the lean
+/// <see cref="Http1Forwarder"/>; everything else (h2c upstreams, HTTP/2 apps, Upgrade, CONNECT) YARP's
+/// <see cref="IHttpForwarder"/>.
 /// </summary>
 internal sealed partial class ProxyHandler
 {
+    // HEADLESS_SIDECAR_FORWARDER=yarp sends every request through YARP: a switch for A/B measurements, not configuration.
+    private static readonly bool LeanPathDisabled =
+        string.Equals(Environment.GetEnvironmentVariable("HEADLESS_SIDECAR_FORWARDER"), "yarp", StringComparison.OrdinalIgnoreCase);
+
     private readonly ListenerMap _listeners;
     private readonly IHttpForwarder _forwarder;
     private readonly ProxyMetrics _metrics;
@@ -114,6 +121,10 @@ internal sealed partial class ProxyHandler
         var mayResend = !hasBody || idempotent && body is { CanReplay: true };
         var hashKey = options.HashHeader is { } header && request.Headers.TryGetValue(header, out var hashValues) ? hashValues.ToString() : null;
 
+        var lean = UsesLeanPath(request, options);
+        var appHost = request.Host.Value;
+        var appHostIsSidecar = HostName.IsLoopback(HostName.Get(appHost));
+
         var tried = state.Tried;
         PodState? previous = null;
         AttemptFailure? failure = null;
@@ -153,10 +164,20 @@ internal sealed partial class ProxyHandler
             var perTryTimeout = options.Timeouts.PerTry is { } perTry ? state.StartPerTryTimeout(perTry) : null;
             var perTryFired = false;
             ForwarderError result;
+            Exception? leanException = null;
             pod.RequestStarted();
             try
             {
-                result = await _forwarder.SendAsync(context, pod.Pool.DestinationPrefix, pod.Pool.Invoker, config, SidecarTransformer.Instance, perTryTimeout?.Token ?? requestTimeout.Token);
+                var token = perTryTimeout?.Token ?? requestTimeout.Token;
+                if (lean)
+                {
+                    var upstreamHost = appHostIsSidecar ? pod.Endpoint.UpstreamHost : appHost!;
+                    (result, leanException) = await Http1Forwarder.SendAsync(context, pod.Pool, upstreamHost, state, token);
+                }
+                else
+                {
+                    result = await _forwarder.SendAsync(context, pod.Pool.DestinationPrefix, pod.Pool.Invoker, config, SidecarTransformer.Instance, token);
+                }
             }
             finally
             {
@@ -188,7 +209,7 @@ internal sealed partial class ProxyHandler
                 ? AttemptFailure.Status(status)
                 : perTryFired && options.Timeouts.PerTry is { } limit
                     ? AttemptFailure.PerTryTimeout(limit)
-                    : AttemptFailure.Classify(result, context.GetForwarderErrorFeature()?.Exception);
+                    : AttemptFailure.Classify(result, lean ? leanException : context.GetForwarderErrorFeature()?.Exception);
             Log.AttemptFailed(_logger, service.Name, pod.Name, current.Reason, current.Detail);
             service.RecordFailure(pod, current.Reason);
             if (current.Reason is AttemptFailure.ConnectError or AttemptFailure.Reset)
@@ -219,6 +240,14 @@ internal sealed partial class ProxyHandler
         Version = options.UpstreamHttpVersion,
         VersionPolicy = options.UpstreamHttpVersion.Major >= 2 ? HttpVersionPolicy.RequestVersionExact : HttpVersionPolicy.RequestVersionOrLower,
     };
+
+    /// <summary>The lean forwarder speaks plain HTTP/1.1 upstream: no protocol switch, no tunnel, no h2c.</summary>
+    private static bool UsesLeanPath(HttpRequest request, ServiceOptions options) =>
+        !LeanPathDisabled &&
+        options.UpstreamHttpVersion == HttpVersion.Version11 &&
+        (HttpProtocol.IsHttp11(request.Protocol) || HttpProtocol.IsHttp10(request.Protocol)) &&
+        !HttpMethods.IsConnect(request.Method) &&
+        request.Headers.Upgrade.Count == 0;
 
     private static bool IsIdempotent(string method) =>
         HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) ||
