@@ -135,12 +135,13 @@ internal sealed partial class PodConnectionPool : IDisposable
     }
 
     /// <summary>
-    /// An upstream connection for one request of the lean forwarder: an idle one, a warm one, or a new one
+    /// An upstream connection for one request of the lean forwarder: an idle one (unless
+    /// <paramref name="allowIdle"/> is false), a warm one, or a new one
     /// within <c>Timeouts:Connect</c> (a <see cref="TimeoutException"/> past it). Waits for a slot while
     /// <c>Pool:MaxConnectionsPerPod</c> connections are busy. Give it back with <see cref="ReturnHttp1"/>
     /// or <see cref="CloseHttp1"/>.
     /// </summary>
-    public async ValueTask<Http1Connection> RentHttp1Async(CancellationToken cancellationToken)
+    public async ValueTask<Http1Connection> RentHttp1Async(bool allowIdle, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
         if (_http1Slots is not null)
@@ -149,7 +150,7 @@ internal sealed partial class PodConnectionPool : IDisposable
         }
         try
         {
-            if (TakeIdleHttp1() is { } idle)
+            if (allowIdle && TakeIdleHttp1() is { } idle)
             {
                 return idle;
             }

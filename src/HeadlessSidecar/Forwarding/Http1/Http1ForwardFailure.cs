@@ -27,6 +27,9 @@ internal sealed class Http1ForwardFailure : Exception
 
     public ForwarderError Error { get; }
 
+    /// <summary>The pod sent no byte of an answer (the request may be sent again on a new connection).</summary>
+    public bool NothingReceived { get; set; }
+
     public static Http1ForwardFailure InvalidResponse(ForwarderError error, string reason) =>
         new(error, new HttpRequestException(HttpRequestError.InvalidResponse, $"invalid response from the pod: {reason}"));
 

@@ -26,61 +26,72 @@ internal static class Http1Forwarder
     public static async ValueTask<Http1ForwardResult> SendAsync(HttpContext context, PodConnectionPool pool, string host,
         ProxyRequestState state, CancellationToken cancellationToken)
     {
-        Http1Connection connection;
-        try
+        var retryingStale = false;
+        while (true)
         {
-            connection = await pool.RentHttp1Async(cancellationToken);
-        }
-        catch (Exception ex)
-        {
-            // A SocketException (refused, unreachable) or TimeoutException (Timeouts:Connect): nothing was sent.
-            return Failed(context, ForwarderError.Request, ex, headCopied: false, cancellationToken);
-        }
-        var reusable = false;
-        var headCopied = false;
-        try
-        {
-            await SendRequestAsync(connection, context, host, cancellationToken);
-            var head = await ReadHeadAsync(connection, cancellationToken);
-            // Headers arrived: Timeouts:PerTry is over for this attempt.
-            state.PerTryTimeout?.CancelAfter(Timeout.InfiniteTimeSpan);
-            var noBody = HttpMethods.IsHead(context.Request.Method) || head.Status is 204 or 304;
-            var keepAlive = head.MinorVersion >= 1 && !head.ConnectionClose;
-            if (state.InterceptRetryableStatus && state.Service.Options.Retry.OnStatus.Contains(head.Status))
+            Http1Connection connection;
+            try
             {
-                // Held back for a retry: nothing reaches the app. The connection is kept only when the whole
-                // (small) answer is already buffered.
-                state.InterceptedStatus = head.Status;
-                var rest = connection.Buffered - head.Length;
-                reusable = keepAlive && (noBody ? rest == 0 : !head.Chunked && head.ContentLength == rest);
+                connection = await pool.RentHttp1Async(allowIdle: !retryingStale, cancellationToken);
+            }
+            catch (Exception ex)
+            {
+                // A SocketException (refused, unreachable) or TimeoutException (Timeouts:Connect): nothing was sent.
+                return Failed(context, ForwarderError.Request, ex, headCopied: false, cancellationToken);
+            }
+            var reusable = false;
+            var headCopied = false;
+            try
+            {
+                await SendRequestAsync(connection, context, host, cancellationToken);
+                var head = await ReadHeadAsync(connection, cancellationToken);
+                // Headers arrived: Timeouts:PerTry is over for this attempt.
+                state.PerTryTimeout?.CancelAfter(Timeout.InfiniteTimeSpan);
+                var noBody = HttpMethods.IsHead(context.Request.Method) || head.Status is 204 or 304;
+                var keepAlive = head.MinorVersion >= 1 && !head.ConnectionClose;
+                if (state.InterceptRetryableStatus && state.Service.Options.Retry.OnStatus.Contains(head.Status))
+                {
+                    // Held back for a retry: nothing reaches the app. The connection is kept only when the whole
+                    // (small) answer is already buffered.
+                    state.InterceptedStatus = head.Status;
+                    var rest = connection.Buffered - head.Length;
+                    reusable = keepAlive && (noBody ? rest == 0 : !head.Chunked && head.ContentLength == rest);
+                    return Http1ForwardResult.Success;
+                }
+                CopyHead(context, connection, head, noBody, state.Pod!.Name);
+                headCopied = true;
+                connection.Start += head.Length;
+                var complete = noBody
+                    ? connection.Buffered == 0
+                    : await CopyBodyAsync(context.Response.BodyWriter, connection, head, cancellationToken);
+                reusable = complete && keepAlive;
                 return Http1ForwardResult.Success;
             }
-            CopyHead(context, connection, head, noBody, state.Pod!.Name);
-            headCopied = true;
-            connection.Start += head.Length;
-            var complete = noBody
-                ? connection.Buffered == 0
-                : await CopyBodyAsync(context.Response.BodyWriter, connection, head, cancellationToken);
-            reusable = complete && keepAlive;
-            return Http1ForwardResult.Success;
-        }
-        catch (Http1ForwardFailure failure)
-        {
-            return Failed(context, failure.Error, failure.InnerException!, headCopied, cancellationToken);
-        }
-        catch (Exception ex)
-        {
-            return Failed(context, ForwarderError.Request, ex, headCopied, cancellationToken);
-        }
-        finally
-        {
-            if (reusable)
+            catch (Http1ForwardFailure failure) when (failure.NothingReceived && connection.Reused && !retryingStale &&
+                !cancellationToken.IsCancellationRequested && Framing(context) == Http1BodyFraming.None)
             {
-                pool.ReturnHttp1(connection);
+                // The pod closed this kept-alive connection as we reused it (a race no liveness check closes):
+                // nothing was answered and no body was read, so the request goes again on a new connection.
+                retryingStale = true;
             }
-            else
+            catch (Http1ForwardFailure failure)
             {
-                pool.CloseHttp1(connection);
+                return Failed(context, failure.Error, failure.InnerException!, headCopied, cancellationToken);
+            }
+            catch (Exception ex)
+            {
+                return Failed(context, ForwarderError.Request, ex, headCopied, cancellationToken);
+            }
+            finally
+            {
+                if (reusable)
+                {
+                    pool.ReturnHttp1(connection);
+                }
+                else
+                {
+                    pool.CloseHttp1(connection);
+                }
             }
         }
     }
@@ -125,7 +136,7 @@ internal static class Http1Forwarder
         Http1RequestWriter.WriteHead(output, request.Method, rawTarget, host, request.Headers, framing);
         if (framing == Http1BodyFraming.None)
         {
-            await WriteUpstreamAsync(connection, output, ForwarderError.Request, cancellationToken);
+            await WriteUpstreamAsync(connection, output, ForwarderError.Request, cancellationToken, nothingReceived: true);
             return;
         }
         var remaining = framing == Http1BodyFraming.ContentLength ? request.ContentLength!.Value : long.MaxValue;
@@ -189,7 +200,8 @@ internal static class Http1Forwarder
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private static async ValueTask WriteUpstreamAsync(Http1Connection connection, ArrayBufferWriter<byte> output, ForwarderError stage, CancellationToken cancellationToken)
+    private static async ValueTask WriteUpstreamAsync(Http1Connection connection, ArrayBufferWriter<byte> output, ForwarderError stage,
+        CancellationToken cancellationToken, bool nothingReceived = false)
     {
         try
         {
@@ -197,7 +209,7 @@ internal static class Http1Forwarder
         }
         catch (Exception ex)
         {
-            throw new Http1ForwardFailure(stage, ex);
+            throw new Http1ForwardFailure(stage, ex) { NothingReceived = nothingReceived };
         }
         output.ResetWrittenCount();
     }
@@ -228,9 +240,21 @@ internal static class Http1Forwarder
                 throw Http1ForwardFailure.InvalidResponse(ForwarderError.Request, head.Error!);
             }
             connection.MakeRoom(Http1ResponseParser.MaxHeadBytes + 1);
-            if (!await FillAsync(connection, ForwarderError.Request, cancellationToken))
+            var nothingReceived = interim == 0 && connection.Buffered == 0;
+            bool more;
+            try
             {
-                throw Http1ForwardFailure.Ended(ForwarderError.Request, "the pod closed the connection before a complete response head");
+                more = await FillAsync(connection, ForwarderError.Request, cancellationToken);
+            }
+            catch (Http1ForwardFailure failure) when (nothingReceived)
+            {
+                throw new Http1ForwardFailure(failure.Error, failure.InnerException!) { NothingReceived = true };
+            }
+            if (!more)
+            {
+                var ended = Http1ForwardFailure.Ended(ForwarderError.Request, "the pod closed the connection before a complete response head");
+                ended.NothingReceived = nothingReceived;
+                throw ended;
             }
         }
     }
