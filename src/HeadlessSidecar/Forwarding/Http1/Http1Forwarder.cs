@@ -340,7 +340,7 @@ internal static class Http1Forwarder
 
     /// <summary>
     /// Streams the body to the app: bytes are written as they are parsed and flushed before waiting on the pod
-    /// again, so a slow app slows the copy (backpressure) and a small answer goes out in one piece. True when
+    /// again and at the end, so a slow app slows the copy (backpressure) and a small answer goes out in one piece. True when
     /// the body ended by its framing with nothing after it (the connection can serve another request).
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -374,6 +374,7 @@ internal static class Http1Forwarder
                 connection.Start += consumed;
                 if (status == Http1ParseStatus.Complete)
                 {
+                    await FlushAsync(writer, unflushed, cancellationToken);
                     return connection.Buffered == 0;
                 }
             }
@@ -398,6 +399,8 @@ internal static class Http1Forwarder
                 connection.Start += take;
                 remaining -= take;
             }
+            // The answer goes to the app now, not after the handler's bookkeeping (one write either way).
+            await FlushAsync(writer, unflushed, cancellationToken);
             return connection.Buffered == 0;
         }
         // Neither length nor chunked: the body ends when the pod closes the connection, which is then spent.
