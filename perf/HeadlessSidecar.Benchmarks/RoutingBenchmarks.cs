@@ -72,6 +72,13 @@ public class RoutingBenchmarks
     [Benchmark]
     public object? ListenerFindMappedIPv6() => _listeners.Find(_mappedLoopback, 18002);
 
+    /// <summary>The transformer's check on every forwarded request: did the app address the sidecar itself?</summary>
+    [Benchmark]
+    public bool HostIsLoopbackAddress() => HostName.IsLoopback(HostName.Get("127.0.0.1:18001"));
+
+    [Benchmark]
+    public bool HostIsLoopbackServiceName() => HostName.IsLoopback(HostName.Get("nginx-headless:8080"));
+
     [Benchmark]
     public int HostNameGet() => HostName.Get("web-1.nginx-headless.default.svc.cluster.local.:8080").Length;
 }
