@@ -1,3 +1,6 @@
 using HeadlessSidecar.Commands;
+using HeadlessSidecar.Hosting;
 
+// Before any socket exists: the runtime reads this once.
+SocketScheduling.PreferInline();
 return await SidecarCommands.RunAsync(args);

@@ -100,6 +100,11 @@ internal sealed class SidecarHost : IAsyncDisposable
         services.AddHostedService<OrdinalPortManager>();
         services.AddHostedService<DrainService>();
         services.AddHostedService<Health.HealthProber>();
+        // A sidecar shares a core or two with its app: every hop from the socket thread to the thread pool is a
+        // context switch (2.6 per request measured, 0.8 inline; CPU per request -14 %, issue 6). Inline only when
+        // the runtime inlines socket completions too (SocketScheduling), else app code would hop anyway.
+        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions>(
+            o => o.UnsafePreferInlineScheduling = SocketScheduling.InlineCompletions);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

@@ -35,6 +35,60 @@ internal static class HostName
         {
             name = name[1..^1];
         }
+        if (TryParseDottedQuad(name, out var firstOctet))
+        {
+            return firstOctet == 127;
+        }
+        if (name.SequenceEqual("::1"))
+        {
+            return true;
+        }
+        // Other address forms (short IPv4, hex, other IPv6 spellings) are rare: parsing them allocates an IPAddress.
         return IPAddress.TryParse(name, out var address) && IPAddress.IsLoopback(address);
+    }
+
+    /// <summary>
+    /// Plain <c>a.b.c.d</c> with decimal octets and no leading zeros (which <see cref="IPAddress"/> would read as
+    /// octal): the usual form, read without building an address. False for anything else.
+    /// </summary>
+    private static bool TryParseDottedQuad(ReadOnlySpan<char> name, out int firstOctet)
+    {
+        firstOctet = -1;
+        var octets = 0;
+        while (true)
+        {
+            var end = name.IndexOf('.');
+            var part = end < 0 ? name : name[..end];
+            if (part.IsEmpty || part.Length > 3 || part.Length > 1 && part[0] == '0')
+            {
+                return false;
+            }
+            var value = 0;
+            foreach (var c in part)
+            {
+                if (!char.IsAsciiDigit(c))
+                {
+                    return false;
+                }
+                value = value * 10 + (c - '0');
+            }
+            if (value > 255)
+            {
+                return false;
+            }
+            if (octets++ == 0)
+            {
+                firstOctet = value;
+            }
+            if (end < 0)
+            {
+                return octets == 4;
+            }
+            if (octets == 4)
+            {
+                return false;
+            }
+            name = name[(end + 1)..];
+        }
     }
 }

@@ -92,6 +92,56 @@ public class ServiceRuntimeTests
     }
 
     [Fact]
+    public void HasUntriedCandidate_Span_SameAsList()
+    {
+        var (web, _) = Create(2);
+        using (web)
+        {
+            var pods = web.Table.Pods;
+            Span<HeadlessSidecar.Runtime.PodState> tried = [pods[0], pods[1]];
+            Assert.True(web.HasUntriedCandidate(tried[..1]));
+            Assert.False(web.HasUntriedCandidate(tried));
+            Assert.True(web.HasUntriedCandidate(ReadOnlySpan<HeadlessSidecar.Runtime.PodState>.Empty));
+        }
+    }
+
+    [Fact]
+    public void PickBalanced_Span_SkipsTheTriedPods()
+    {
+        var (web, _) = Create(3);
+        using (web)
+        {
+            var pods = web.Table.Pods;
+            Span<HeadlessSidecar.Runtime.PodState> tried = [pods[0], pods[2]];
+            for (var i = 0; i < 10; i++)
+            {
+                Assert.Same(pods[1], web.PickBalanced(tried, null));
+            }
+            Assert.Null(web.PickBalanced([pods[0], pods[1], pods[2]], null));
+        }
+    }
+
+    [Fact]
+    public void PickBalanced_AnyReadOnlyList_SkipsTheTriedPods()
+    {
+        var (web, _) = Create(3);
+        using (web)
+        {
+            var pods = web.Table.Pods;
+            IReadOnlyList<HeadlessSidecar.Runtime.PodState> list = new List<HeadlessSidecar.Runtime.PodState> { pods[0], pods[2] };
+            IReadOnlyList<HeadlessSidecar.Runtime.PodState> array = new[] { pods[0], pods[2] };
+            IReadOnlyList<HeadlessSidecar.Runtime.PodState> other = new System.Collections.ObjectModel.ReadOnlyCollection<HeadlessSidecar.Runtime.PodState>([pods[0], pods[2]]);
+            for (var i = 0; i < 10; i++)
+            {
+                Assert.Same(pods[1], web.PickBalanced(list, null));
+                Assert.Same(pods[1], web.PickBalanced(array, null));
+                Assert.Same(pods[1], web.PickBalanced(other, null));
+            }
+            Assert.True(web.HasUntriedCandidate(other));
+        }
+    }
+
+    [Fact]
     public void SlowStartFactor_RampsLinearlyOverTheWindow()
     {
         var (web, time) = Create(1, o => o.SlowStart = TimeSpan.FromSeconds(10));
