@@ -136,12 +136,13 @@ internal sealed partial class PodConnectionPool : IDisposable
 
     /// <summary>
     /// An upstream connection for one request of the lean forwarder: an idle one (unless
-    /// <paramref name="allowIdle"/> is false), a warm one, or a new one
+    /// <paramref name="allowIdle"/> is false; checked for a close by the pod unless <paramref name="checkIdleAlive"/>
+    /// is false), a warm one, or a new one
     /// within <c>Timeouts:Connect</c> (a <see cref="TimeoutException"/> past it). Waits for a slot while
     /// <c>Pool:MaxConnectionsPerPod</c> connections are busy. Give it back with <see cref="ReturnHttp1"/>
     /// or <see cref="CloseHttp1"/>.
     /// </summary>
-    public async ValueTask<Http1Connection> RentHttp1Async(bool allowIdle, CancellationToken cancellationToken)
+    public async ValueTask<Http1Connection> RentHttp1Async(bool allowIdle, CancellationToken cancellationToken, bool checkIdleAlive = true)
     {
         ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
         if (_http1Slots is not null)
@@ -150,7 +151,7 @@ internal sealed partial class PodConnectionPool : IDisposable
         }
         try
         {
-            if (allowIdle && TakeIdleHttp1() is { } idle)
+            if (allowIdle && TakeIdleHttp1(checkIdleAlive) is { } idle)
             {
                 return idle;
             }
@@ -211,7 +212,7 @@ internal sealed partial class PodConnectionPool : IDisposable
         _http1Slots?.Release();
     }
 
-    private Http1Connection? TakeIdleHttp1()
+    private Http1Connection? TakeIdleHttp1(bool checkAlive)
     {
         var idleLimit = (long)_options.Pool.IdleTimeout.TotalMilliseconds;
         while (true)
@@ -226,7 +227,7 @@ internal sealed partial class PodConnectionPool : IDisposable
                 connection = _idleHttp1[^1];
                 _idleHttp1.RemoveAt(_idleHttp1.Count - 1);
             }
-            if (Environment.TickCount64 - connection.IdleSince < idleLimit && IsAlive(connection.Socket))
+            if (Environment.TickCount64 - connection.IdleSince < idleLimit && (!checkAlive || IsAlive(connection.Socket)))
             {
                 return connection;
             }

@@ -139,6 +139,29 @@ public sealed class LeanForwarderTests
     }
 
     [Fact]
+    public async Task KeptAliveConnectionClosedByThePod_NextGetSentAgainOnANewConnection()
+    {
+        // Each answer looks reusable, but the pod closes the connection right after it.
+        var setup = await StartAsync(_ => ScriptedPod.Reply.Text("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", close: true));
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                using var response = await setup.Sidecar.Client.GetAsync("/", Ct);
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                Assert.Equal("ok", await response.Content.ReadAsStringAsync(Ct));
+            }
+            // One pod: without the resend on a new connection, a reuse of a closed one would have been a 502.
+            Assert.Equal(3, setup.Pod.Requests.Count);
+            Assert.Equal(3, setup.Pod.Connections);
+        }
+        finally
+        {
+            await DisposeAsync(setup);
+        }
+    }
+
+    [Fact]
     public async Task BodilessAnswers_HeadNoContentNotModified_NoBodyAndConnectionReused()
     {
         var setup = await StartAsync(request => request.RequestLine.Split(' ')[1] switch

@@ -26,13 +26,16 @@ internal static class Http1Forwarder
     public static async ValueTask<Http1ForwardResult> SendAsync(HttpContext context, PodConnectionPool pool, string host,
         ProxyRequestState state, CancellationToken cancellationToken)
     {
+        // A bodiless request skips the liveness check (a poll(2) per request): if the pod closed the idle
+        // connection, the request is simply sent again on a new one below.
+        var bodiless = Framing(context) == Http1BodyFraming.None;
         var retryingStale = false;
         while (true)
         {
             Http1Connection connection;
             try
             {
-                connection = await pool.RentHttp1Async(allowIdle: !retryingStale, cancellationToken);
+                connection = await pool.RentHttp1Async(allowIdle: !retryingStale, cancellationToken, checkIdleAlive: !bodiless);
             }
             catch (Exception ex)
             {
@@ -68,7 +71,7 @@ internal static class Http1Forwarder
                 return Http1ForwardResult.Success;
             }
             catch (Http1ForwardFailure failure) when (failure.NothingReceived && connection.Reused && !retryingStale &&
-                !cancellationToken.IsCancellationRequested && Framing(context) == Http1BodyFraming.None)
+                !cancellationToken.IsCancellationRequested && bodiless)
             {
                 // The pod closed this kept-alive connection as we reused it (a race no liveness check closes):
                 // nothing was answered and no body was read, so the request goes again on a new connection.
