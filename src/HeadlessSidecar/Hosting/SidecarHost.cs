@@ -99,6 +99,7 @@ internal sealed class SidecarHost : IAsyncDisposable
         services.AddSingleton(new ProxyListenerGroups(groups));
         services.AddHostedService<OrdinalPortManager>();
         services.AddHostedService<DrainService>();
+        services.AddHostedService<ImageTrimmer>();
         services.AddHostedService<Health.HealthProber>();
         // A sidecar shares a core or two with its app: every hop from the socket thread to the thread pool is a
         // context switch (2.6 per request measured, 0.8 inline; CPU per request -14 %, issue 6). Inline only when
