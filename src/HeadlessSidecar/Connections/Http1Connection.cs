@@ -38,7 +38,7 @@ internal sealed class Http1Connection : IDisposable
 
     public Http1HeaderRange[] Headers { get; } = new Http1HeaderRange[Http1ResponseParser.MaxHeaders];
 
-    /// <summary>When it went back to the pool (<see cref="Environment.TickCount64"/>).</summary>
+    /// <summary>When it went back to the pool (a <see cref="TimeProvider.GetTimestamp"/> of the pool's clock).</summary>
     public long IdleSince { get; set; }
 
     /// <summary>It served a request before this one (a stale keep-alive connection is possible).</summary>

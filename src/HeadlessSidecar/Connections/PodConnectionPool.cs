@@ -29,13 +29,15 @@ internal sealed partial class PodConnectionPool : IDisposable
     private readonly List<Http1Connection> _idleHttp1 = [];
     // Pool:MaxConnectionsPerPod for the lean path: a slot per connection busy with a request.
     private readonly SemaphoreSlim? _http1Slots;
-    private Timer? _idleSweep;
+    private readonly TimeProvider _time;
+    private ITimer? _idleSweep;
 
-    public PodConnectionPool(PodEndpoint pod, ServiceOptions options, ILogger logger)
+    public PodConnectionPool(PodEndpoint pod, ServiceOptions options, ILogger logger, TimeProvider? time = null)
     {
         _pod = pod;
         _options = options;
         _logger = logger;
+        _time = time ?? TimeProvider.System;
         _handler = new SocketsHttpHandler
         {
             UseProxy = false,
@@ -183,7 +185,7 @@ internal sealed partial class PodConnectionPool : IDisposable
         connection.Start = 0;
         connection.End = 0;
         connection.Reused = true;
-        connection.IdleSince = Environment.TickCount64;
+        connection.IdleSince = _time.GetTimestamp();
         var kept = false;
         lock (_idleHttp1)
         {
@@ -214,7 +216,6 @@ internal sealed partial class PodConnectionPool : IDisposable
 
     private Http1Connection? TakeIdleHttp1(bool checkAlive)
     {
-        var idleLimit = (long)_options.Pool.IdleTimeout.TotalMilliseconds;
         while (true)
         {
             Http1Connection? connection;
@@ -227,7 +228,7 @@ internal sealed partial class PodConnectionPool : IDisposable
                 connection = _idleHttp1[^1];
                 _idleHttp1.RemoveAt(_idleHttp1.Count - 1);
             }
-            if (Environment.TickCount64 - connection.IdleSince < idleLimit && (!checkAlive || IsAlive(connection.Socket)))
+            if (_time.GetElapsedTime(connection.IdleSince) < _options.Pool.IdleTimeout && (!checkAlive || IsAlive(connection.Socket)))
             {
                 return connection;
             }
@@ -238,7 +239,7 @@ internal sealed partial class PodConnectionPool : IDisposable
     private void StartIdleSweep()
     {
         var period = TimeSpan.FromTicks(Math.Clamp(_options.Pool.IdleTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 50, TimeSpan.TicksPerSecond * 15));
-        var timer = new Timer(static state => ((PodConnectionPool)state!).SweepIdle(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        var timer = _time.CreateTimer(static state => ((PodConnectionPool)state!).SweepIdle(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         if (Interlocked.CompareExchange(ref _idleSweep, timer, null) is not null)
         {
             timer.Dispose();
@@ -254,12 +255,12 @@ internal sealed partial class PodConnectionPool : IDisposable
     /// <summary>Closes lean connections idle for longer than <c>Pool:IdleTimeout</c>.</summary>
     private void SweepIdle()
     {
-        var cutoff = Environment.TickCount64 - (long)_options.Pool.IdleTimeout.TotalMilliseconds;
+        var limit = _options.Pool.IdleTimeout;
         List<Http1Connection>? expired = null;
         lock (_idleHttp1)
         {
             var count = 0;
-            while (count < _idleHttp1.Count && _idleHttp1[count].IdleSince <= cutoff)
+            while (count < _idleHttp1.Count && _time.GetElapsedTime(_idleHttp1[count].IdleSince) >= limit)
             {
                 count++;
             }

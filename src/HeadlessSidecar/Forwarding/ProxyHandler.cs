@@ -51,11 +51,7 @@ internal sealed partial class ProxyHandler
         _drain.RequestStarted();
         try
         {
-            if (_drain.IsDraining && context.Request.Protocol == "HTTP/1.1")
-            {
-                // Draining: finish this request, then let the app reconnect elsewhere (Envoy does the same).
-                context.Response.Headers.Connection = "close";
-            }
+            MarkIfDraining(context);
             var binding = _listeners.Find(context.Connection.LocalIpAddress, context.Connection.LocalPort);
             if (binding is null)
             {
@@ -152,6 +148,8 @@ internal sealed partial class ProxyHandler
                 state.FailoverReason = failure.Value.Reason;
                 body?.Rewind(request);
                 context.Response.StatusCode = StatusCodes.Status200OK;
+                // A failed attempt may have cleared the response it had begun to copy.
+                MarkIfDraining(context);
             }
             tried.Add(pod);
             state.Pod = pod;
@@ -249,6 +247,15 @@ internal sealed partial class ProxyHandler
         !HttpMethods.IsConnect(request.Method) &&
         request.Headers.Upgrade.Count == 0;
 
+    /// <summary>Draining: this answer ends the keep-alive connection, so the app reconnects elsewhere (as Envoy does).</summary>
+    private void MarkIfDraining(HttpContext context)
+    {
+        if (_drain.IsDraining && !context.Response.HasStarted && context.Request.Protocol == "HTTP/1.1")
+        {
+            context.Response.Headers.Connection = "close";
+        }
+    }
+
     private static bool IsIdempotent(string method) =>
         HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) ||
         HttpMethods.IsPut(method) || HttpMethods.IsDelete(method) || HttpMethods.IsTrace(method);
@@ -261,6 +268,7 @@ internal sealed partial class ProxyHandler
     {
         if (error is not null)
         {
+            MarkIfDraining(context);
             await ErrorResponder.WriteAsync(context, error, detail!);
         }
         var elapsed = Stopwatch.GetElapsedTime(started);

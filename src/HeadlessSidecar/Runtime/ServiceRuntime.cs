@@ -286,7 +286,7 @@ internal sealed partial class ServiceRuntime : IDisposable
                 }
                 else
                 {
-                    pods[i] = new PodState(endpoint, new PodConnectionPool(endpoint, Options, _logger),
+                    pods[i] = new PodState(endpoint, new PodConnectionPool(endpoint, Options, _logger, _time),
                         new PodHealth(_healthSettings, _time, HasActiveHealth), _time.GetUtcNow());
                     added.Add(pods[i]);
                 }

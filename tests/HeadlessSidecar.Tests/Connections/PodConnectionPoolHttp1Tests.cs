@@ -16,12 +16,12 @@ public sealed class PodConnectionPoolHttp1Tests : IDisposable
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private PodConnectionPool CreatePool(Action<ServiceOptions>? configure = null, int? port = null)
+    private PodConnectionPool CreatePool(Action<ServiceOptions>? configure = null, int? port = null, TimeProvider? time = null)
     {
         var options = new ServiceOptions { Name = "web", Host = "web", Listen = new IPEndPoint(IPAddress.Loopback, 1) };
         configure?.Invoke(options);
         var pod = new PodEndpoint("web-0", 0, IPAddress.Loopback, port ?? ((IPEndPoint)_listener.LocalEndpoint).Port, "web-0.web.default.svc.cluster.local.");
-        return new PodConnectionPool(pod, options, NullLogger.Instance);
+        return new PodConnectionPool(pod, options, NullLogger.Instance, time);
     }
 
     private static async Task UntilAsync(Func<bool> condition)
@@ -101,11 +101,20 @@ public sealed class PodConnectionPoolHttp1Tests : IDisposable
     [Fact]
     public async Task IdleTimeout_ClosesIdleConnections()
     {
-        using var pool = CreatePool(o => o.Pool.IdleTimeout = TimeSpan.FromMilliseconds(200));
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        using var pool = CreatePool(o => o.Pool.IdleTimeout = TimeSpan.FromSeconds(60), time: time);
         var connection = await pool.RentHttp1Async(allowIdle: true, Ct);
         pool.ReturnHttp1(connection);
 
+        time.Advance(TimeSpan.FromSeconds(59));
+        Assert.Equal(1, pool.OpenConnections);
+        var reused = await pool.RentHttp1Async(allowIdle: true, Ct);
+        Assert.Same(connection, reused);
+        pool.ReturnHttp1(reused);
+
+        time.Advance(TimeSpan.FromSeconds(61));
         await UntilAsync(() => pool.OpenConnections == 0);
+        Assert.Equal(0, pool.OpenConnections);
     }
 
     [Fact]
