@@ -27,7 +27,13 @@ internal static class ErrorResponder
             context.Abort();
             return Task.CompletedTask;
         }
+        // Whatever an attempt had copied goes, except a drain's Connection: close (the app must still reconnect).
+        var connection = response.Headers.Connection;
         response.Clear();
+        if (!Microsoft.Extensions.Primitives.StringValues.IsNullOrEmpty(connection))
+        {
+            response.Headers.Connection = connection;
+        }
         response.StatusCode = error.Status;
         response.ContentType = "application/json";
         response.Headers[ErrorHeader] = error.Code;

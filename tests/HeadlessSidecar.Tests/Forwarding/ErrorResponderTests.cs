@@ -57,4 +57,17 @@ public class ErrorResponderTests
         Assert.Equal(504, context.Response.StatusCode);
         Assert.False(context.Response.Headers.ContainsKey("X-Other"));
     }
+
+    [Fact]
+    public async Task WriteAsync_KeepsADrainsConnectionClose()
+    {
+        var context = new DefaultHttpContext();
+        context.Response.Body = new MemoryStream();
+        context.Response.Headers.Connection = "close";
+        context.Response.Headers["X-Other"] = "1";
+        await ErrorResponder.WriteAsync(context, ProxyError.UpstreamFailed, "reset");
+        Assert.Equal(502, context.Response.StatusCode);
+        Assert.Equal("close", context.Response.Headers.Connection.ToString());
+        Assert.False(context.Response.Headers.ContainsKey("X-Other"));
+    }
 }
