@@ -239,11 +239,12 @@ internal sealed partial class ProxyHandler
         VersionPolicy = options.UpstreamHttpVersion.Major >= 2 ? HttpVersionPolicy.RequestVersionExact : HttpVersionPolicy.RequestVersionOrLower,
     };
 
-    /// <summary>The lean forwarder speaks plain HTTP/1.1 upstream: no protocol switch, no tunnel, no h2c.</summary>
+    /// <summary>The lean forwarder speaks plain HTTP/1.1 upstream: no protocol switch, no tunnel, no h2c. The app may
+    /// speak HTTP/1.x or h2c to the sidecar (an h2c request to an HTTP/1.1 pod is translated either way).</summary>
     private static bool UsesLeanPath(HttpRequest request, ServiceOptions options) =>
         !LeanPathDisabled &&
         options.UpstreamHttpVersion == HttpVersion.Version11 &&
-        (HttpProtocol.IsHttp11(request.Protocol) || HttpProtocol.IsHttp10(request.Protocol)) &&
+        (HttpProtocol.IsHttp11(request.Protocol) || HttpProtocol.IsHttp10(request.Protocol) || HttpProtocol.IsHttp2(request.Protocol)) &&
         !HttpMethods.IsConnect(request.Method) &&
         request.Headers.Upgrade.Count == 0;
 

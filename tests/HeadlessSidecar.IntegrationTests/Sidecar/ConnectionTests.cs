@@ -107,6 +107,41 @@ public sealed class ConnectionTests
     }
 
     [Fact]
+    public async Task H2cFromApp_PinnedPostWithoutLength_GoesUpstreamAsChunkedHttp11()
+    {
+        await using var cluster = await TestCluster.StartAsync(2, cancellationToken: Ct);
+        await using var sidecar = await TestSidecar.StartAsync(cluster.Dns.EndPoint, cancellationToken: Ct);
+        await sidecar.WaitForPodsAsync(["web-0", "web-1"], cancellationToken: Ct);
+        using var h2 = new HttpClient { BaseAddress = sidecar.Client.BaseAddress };
+        var pipe = new System.IO.Pipelines.Pipe();
+        await pipe.Writer.WriteAsync(new byte[3000], Ct);
+        await pipe.Writer.CompleteAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/upload?x=1")
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            // A stream of unknown length: the app's h2c request has no Content-Length.
+            Content = new StreamContent(pipe.Reader.AsStream()),
+        };
+        request.Headers.Add("X-Headless-Ordinal", "1");
+        request.Headers.TE.ParseAdd("trailers");
+
+        using var response = await h2.SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HttpVersion.Version20, response.Version);
+        Assert.Equal("web-1", response.Headers.GetValues("X-Headless-Pod").Single());
+        var seen = cluster.Pods["web-1"].LastRequest!;
+        Assert.Equal("HTTP/1.1", seen.Protocol);
+        Assert.Equal("/upload", seen.Path);
+        Assert.Equal("?x=1", seen.QueryString);
+        Assert.Equal("chunked", seen.Headers["Transfer-Encoding"]);
+        Assert.False(seen.Headers.ContainsKey("X-Headless-Ordinal"));
+        Assert.False(seen.Headers.ContainsKey("TE"));
+        Assert.Equal(0, cluster.Pods["web-0"].RequestCount);
+    }
+
+    [Fact]
     public async Task UpstreamHttp2_ToH2cOnlyKestrelPods_EachRequestBalanced()
     {
         await using var cluster = await TestCluster.StartAsync(3, HttpProtocols.Http2, cancellationToken: Ct);
