@@ -8,9 +8,10 @@ namespace HeadlessSidecar.Hosting;
 /// <summary>
 /// Gives back the pages of the executable that start-up touched and serving does not need. A Native AOT image is
 /// one 16 MB file; the kernel maps it in 64 KB around every page fault, so after start-up nearly all of it counts
-/// in the sidecar's RSS although serving uses a few MB of it. Once the host has started (and again after the first
-/// proxied traffic settled, see <see cref="TrimDelay"/>) the image's mappings are advised <c>MADV_RANDOM</c> (no
-/// read-ahead) and <c>MADV_PAGEOUT</c>: clean file pages leave the process and come back one by one if used again.
+/// in the sidecar's RSS although serving uses a few MB of it. A second after the host has started, and again once
+/// the first traffic has settled (<see cref="FirstTrim"/>, <see cref="TrimDelay"/>), the image's mappings are
+/// advised <c>MADV_RANDOM</c> (no read-ahead) and <c>MADV_PAGEOUT</c>: clean file pages leave the process and come
+/// back if used again.
 /// Only a hint to the kernel: written (private dirty) pages stay, nothing changes for the program, and a kernel
 /// without these advices (before 5.4) ignores them.
 /// </summary>
@@ -19,12 +20,16 @@ internal sealed partial class ImageTrimmer : IHostedLifecycleService, IDisposabl
     private const int MadvRandom = 1;
     private const int MadvPageout = 21;
 
-    /// <summary>A second trim after this long: by then the first requests have touched what serving uses.</summary>
+    /// <summary>The first trim, after start-up (readiness and the first requests are not slowed by it).</summary>
+    public static readonly TimeSpan FirstTrim = TimeSpan.FromSeconds(1);
+
+    /// <summary>The second and last trim: by then the first requests have touched what serving uses.</summary>
     public static readonly TimeSpan TrimDelay = TimeSpan.FromSeconds(5);
 
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private ITimer? _timer;
+    private int _trims;
 
     public ImageTrimmer(ILogger<ImageTrimmer> logger, TimeProvider time)
     {
@@ -34,9 +39,21 @@ internal sealed partial class ImageTrimmer : IHostedLifecycleService, IDisposabl
 
     public Task StartedAsync(CancellationToken cancellationToken)
     {
-        Trim();
-        _timer = _time.CreateTimer(static s => ((ImageTrimmer)s!).Trim(), this, TrimDelay, Timeout.InfiniteTimeSpan);
+        // Not on the start-up path: the first trim would make the first requests fault their code back in.
+        _timer = _time.CreateTimer(static s => ((ImageTrimmer)s!).OnTimer(), this, FirstTrim, Timeout.InfiniteTimeSpan);
         return Task.CompletedTask;
+    }
+
+    /// <summary>How many timed trims have run (two at most).</summary>
+    internal int Trims => Volatile.Read(ref _trims);
+
+    private void OnTimer()
+    {
+        Trim();
+        if (Interlocked.Increment(ref _trims) == 1)
+        {
+            _timer?.Change(TrimDelay - FirstTrim, Timeout.InfiniteTimeSpan);
+        }
     }
 
     /// <summary>Advises every mapping of the executable; returns how many mappings took the advice.</summary>

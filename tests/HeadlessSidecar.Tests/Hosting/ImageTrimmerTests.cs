@@ -33,4 +33,21 @@ public class ImageTrimmerTests
         var advised = trimmer.Trim();
         Assert.True(advised > 0, "no mapping of the test host took MADV_RANDOM + MADV_PAGEOUT");
     }
+
+    [Fact]
+    public async Task StartedAsync_TrimsAfterOneSecondAndOnceMoreAfterFive_NeverOnTheStartPath()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        using var trimmer = new ImageTrimmer(NullLogger<ImageTrimmer>.Instance, time);
+        await trimmer.StartedAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(0, trimmer.Trims);
+        time.Advance(TimeSpan.FromMilliseconds(999));
+        Assert.Equal(0, trimmer.Trims);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(1, trimmer.Trims);
+        time.Advance(TimeSpan.FromSeconds(4));
+        Assert.Equal(2, trimmer.Trims);
+        time.Advance(TimeSpan.FromMinutes(10));
+        Assert.Equal(2, trimmer.Trims);
+    }
 }
