@@ -16,8 +16,8 @@ namespace HeadlessSidecar.Forwarding;
 
 /// <summary>
 /// The terminal middleware of the proxy listeners: finds the service and route, picks the pod, forwards through
-/// the pod's own pool, and answers errors itself. Plain HTTP/1.x exchanges to HTTP/1.1 upstreams take the lean
-/// <see cref="Http1Forwarder"/>; everything else (h2c upstreams, HTTP/2 apps, Upgrade, CONNECT) YARP's
+/// the pod's own pool, and answers errors itself. Plain requests (HTTP/1.x or h2c from the app) to HTTP/1.1 upstreams
+/// take the lean <see cref="Http1Forwarder"/>; everything else (h2c upstreams, Upgrade, CONNECT) YARP's
 /// <see cref="IHttpForwarder"/>.
 /// </summary>
 internal sealed partial class ProxyHandler
