@@ -153,6 +153,8 @@ internal sealed partial class ProxyHandler
             }
             tried.Add(pod);
             state.Pod = pod;
+            // Contract section 3: the app's Host goes upstream unless it names the sidecar, then the pod's own name.
+            state.UpstreamHost = appHostIsSidecar ? pod.Endpoint.UpstreamHost : appHost;
             state.Attempts = attempt;
             state.InterceptedStatus = null;
             var canMoveOn = attempt < maxAttempts && pinned is null && service.HasUntriedCandidate(tried);
@@ -169,8 +171,7 @@ internal sealed partial class ProxyHandler
                 var token = perTryTimeout?.Token ?? requestTimeout.Token;
                 if (lean)
                 {
-                    var upstreamHost = appHostIsSidecar ? pod.Endpoint.UpstreamHost : appHost!;
-                    (result, leanException) = await Http1Forwarder.SendAsync(context, pod.Pool, upstreamHost, state, token);
+                    (result, leanException) = await Http1Forwarder.SendAsync(context, pod.Pool, state.UpstreamHost!, state, token);
                 }
                 else
                 {

@@ -24,6 +24,9 @@ internal sealed class ProxyRequestState : IDisposable
 
     public int Attempts { get; set; }
 
+    /// <summary>The <c>Host</c> this attempt sends upstream (contract section 3), set by the handler for either forwarder.</summary>
+    public string? UpstreamHost { get; set; }
+
     public string? FailoverReason { get; set; }
 
     /// <summary>The pods this request has tried, in order.</summary>
@@ -84,6 +87,7 @@ internal sealed class ProxyRequestState : IDisposable
         }
         Service = null!;
         Pod = null;
+        UpstreamHost = null;
         Attempts = 0;
         FailoverReason = null;
         Tried.Clear();

@@ -21,16 +21,8 @@ internal sealed class SidecarTransformer : HttpTransformer
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
         proxyRequest.Headers.Remove(RouteResolver.OrdinalHeader);
-        var state = httpContext.Features.GetRequiredFeature<ProxyRequestState>();
-        var host = httpContext.Request.Host.Value;
-        if (HostName.IsLoopback(HostName.Get(host)))
-        {
-            proxyRequest.Headers.Host = state.Pod!.Endpoint.UpstreamHost;
-        }
-        else
-        {
-            proxyRequest.Headers.Host = host;
-        }
+        // The handler decided it for this attempt, for both forwarders alike.
+        proxyRequest.Headers.Host = httpContext.Features.GetRequiredFeature<ProxyRequestState>().UpstreamHost;
     }
 
     public override ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)

@@ -12,6 +12,7 @@ public class ProxyRequestStateTests
         var requestTimeout = state.StartRequestTimeout(TimeSpan.FromMinutes(5), aborted.Token);
         var perTry = state.StartPerTryTimeout(TimeSpan.FromMinutes(5));
         state.Attempts = 2;
+        state.UpstreamHost = "web-1.nginx-headless.default.svc.cluster.local:8080";
         state.FailoverReason = "reset";
         state.InterceptedStatus = 503;
         state.InterceptRetryableStatus = true;
@@ -20,6 +21,7 @@ public class ProxyRequestStateTests
         var again = ProxyRequestState.Pool.Get();
         Assert.Same(state, again);
         Assert.Equal(0, again.Attempts);
+        Assert.Null(again.UpstreamHost);
         Assert.Null(again.FailoverReason);
         Assert.Null(again.InterceptedStatus);
         Assert.False(again.InterceptRetryableStatus);
