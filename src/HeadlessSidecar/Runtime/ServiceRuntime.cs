@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using HeadlessSidecar.Configuration;
 using HeadlessSidecar.Connections;
 using HeadlessSidecar.Discovery;
@@ -97,24 +96,9 @@ internal sealed partial class ServiceRuntime : IDisposable
     public PodState? PickBalanced(IReadOnlyList<PodState>? tried, string? hashKey)
     {
         var pods = Table.Pods;
-        return PickBalanced(pods, new PickContext(tried, hashKey, ignoreEjection: IsPanicking(pods), WantedRole));
-    }
-
-    /// <summary>
-    /// <see cref="PickBalanced(IReadOnlyList{PodState}?, string?)"/> over the pods tried so far as a span, so a caller
-    /// may keep them in a stack buffer. Preferred for a null, an array or a collection expression.
-    /// </summary>
-    [OverloadResolutionPriority(1)]
-    public PodState? PickBalanced(ReadOnlySpan<PodState> tried, string? hashKey)
-    {
-        var pods = Table.Pods;
-        return PickBalanced(pods, new PickContext(tried, hashKey, ignoreEjection: IsPanicking(pods), WantedRole));
-    }
-
-    private PodState? PickBalanced(PodState[] pods, in PickContext context)
-    {
+        var context = new PickContext(tried, hashKey, ignoreEjection: IsPanicking(pods), WantedRole);
         var pod = Policy.Pick(pods, context);
-        if (pod is not null && Options.SlowStart > TimeSpan.Zero && context.HashKey is null)
+        if (pod is not null && Options.SlowStart > TimeSpan.Zero && hashKey is null)
         {
             var factor = pod.SlowStartFactor(Options.SlowStart, _time.GetUtcNow());
             if (factor < 1 && Random.Shared.NextDouble() >= factor)
@@ -131,19 +115,7 @@ internal sealed partial class ServiceRuntime : IDisposable
     public bool HasUntriedCandidate(IReadOnlyList<PodState> tried)
     {
         var pods = Table.Pods;
-        return HasCandidate(pods, new PickContext(tried, null, IsPanicking(pods), WantedRole));
-    }
-
-    /// <summary><see cref="HasUntriedCandidate(IReadOnlyList{PodState})"/> over the pods tried so far as a span.</summary>
-    [OverloadResolutionPriority(1)]
-    public bool HasUntriedCandidate(ReadOnlySpan<PodState> tried)
-    {
-        var pods = Table.Pods;
-        return HasCandidate(pods, new PickContext(tried, null, IsPanicking(pods), WantedRole));
-    }
-
-    private static bool HasCandidate(PodState[] pods, in PickContext context)
-    {
+        var context = new PickContext(tried, null, IsPanicking(pods), WantedRole);
         foreach (var pod in pods)
         {
             if (context.IsCandidate(pod))
