@@ -37,7 +37,7 @@ internal sealed record CommandLine(string Command, string? ConfigFile, string[] 
             {
                 if (!Commands.Contains(arg))
                 {
-                    return new CommandLine(command, null, [], $"unknown command '{arg}' (commands: run, demo, validate; see --help)");
+                    return new CommandLine(command, null, [], $"unknown command '{arg}' (commands: run, demo, validate, inject, uninject, webhook, await; see --help)");
                 }
                 command = arg;
                 commandSeen = true;

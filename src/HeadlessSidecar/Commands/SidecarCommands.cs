@@ -10,6 +10,22 @@ internal static class SidecarCommands
 {
     public static async Task<int> RunAsync(string[] args)
     {
+        // Commands with flags of their own (contract section 8) parse the rest of the line themselves.
+        if (args.Length > 0)
+        {
+            var rest = args[1..];
+            switch (args[0])
+            {
+                case "inject":
+                    return await InjectCommand.RunAsync(rest, inject: true, Console.In, Console.Out, Console.Error);
+                case "uninject":
+                    return await InjectCommand.RunAsync(rest, inject: false, Console.In, Console.Out, Console.Error);
+                case "webhook":
+                    return await WebhookCommand.RunAsync(rest, Console.Out, Console.Error);
+                case "await":
+                    return await AwaitCommand.RunAsync(rest, Console.Error);
+            }
+        }
         var commandLine = CommandLine.Parse(args);
         if (commandLine.Error is not null)
         {

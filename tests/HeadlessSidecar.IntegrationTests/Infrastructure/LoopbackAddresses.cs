@@ -14,7 +14,14 @@ public static class LoopbackAddresses
     private const int MaxIndex = 250 * 256 * HostsPerBlock;
     private const int PortAttempts = 50;
 
-    private static int s_next = FirstHost - 2 - 1;
+    // HEADLESS_SIDECAR_TEST_LOOPBACK_OCTET=N moves this process's range to 127.N.x.x, so test runs of several
+    // checkouts on one machine never share an address.
+    private static int s_next = (FirstOctet() * 256 * HostsPerBlock) + FirstHost - 2 - 1;
+
+    private static int FirstOctet() =>
+        int.TryParse(Environment.GetEnvironmentVariable("HEADLESS_SIDECAR_TEST_LOOPBACK_OCTET"), out var octet) && octet is >= 0 and < 250
+            ? octet
+            : 0;
 
     /// <summary>The next unused address: 127.0.0.21, 127.0.0.22, … 127.0.0.254, 127.0.1.2, …</summary>
     public static IPAddress Next()
