@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using HeadlessSidecar.Configuration;
 using HeadlessSidecar.Discovery;
 using HeadlessSidecar.Runtime;
 using Microsoft.AspNetCore.Builder;
@@ -8,22 +9,43 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace HeadlessSidecar.Admin;
 
-/// <summary>Contract section 6: /healthz, /readyz, /debug/peers (and /metrics, mapped by the exporter).</summary>
+/// <summary>
+/// Contract section 6: /healthz, /readyz, /status, /debug/peers (and /metrics, mapped by the exporter). /status and
+/// /debug/* answer loopback clients only unless <c>Sidecar:Admin:DebugAccess</c> is <c>Any</c>.
+/// </summary>
 internal static class AdminEndpoints
 {
+    private const string Paths = "/metrics, /healthz, /readyz, /status, /debug/peers";
+
     public static void Map(IApplicationBuilder app)
     {
         app.UseOpenTelemetryPrometheusScrapingEndpoint(context => context.Request.Path == "/metrics");
-        app.Run(context => context.Request.Path.Value switch
+        app.Run(context =>
         {
-            "/healthz" => WriteJsonAsync(context, 200, w => w.WriteString("status", "ok")),
-            "/readyz" => ReadyAsync(context),
-            "/debug/peers" => PeersAsync(context),
-            _ => WriteJsonAsync(context, 404, w =>
+            if (AdminAccess.IsRestricted(context.Request.Path))
             {
-                w.WriteString("error", "not_found");
-                w.WriteString("detail", "admin paths: /metrics, /healthz, /readyz, /debug/peers");
-            }),
+                var access = context.RequestServices.GetRequiredService<SidecarOptions>().AdminDebugAccess;
+                if (!AdminAccess.IsAllowed(access, context.Connection.RemoteIpAddress))
+                {
+                    return WriteJsonAsync(context, 403, w =>
+                    {
+                        w.WriteString("error", "forbidden");
+                        w.WriteString("detail", "/status and /debug/* answer loopback clients only (kubectl port-forward); Sidecar:Admin:DebugAccess 'Any' opens them to every client");
+                    });
+                }
+            }
+            return context.Request.Path.Value switch
+            {
+                "/healthz" => WriteJsonAsync(context, 200, w => w.WriteString("status", "ok")),
+                "/readyz" => ReadyAsync(context),
+                "/status" => StatusPage.WriteAsync(context),
+                "/debug/peers" => PeersAsync(context),
+                _ => WriteJsonAsync(context, 404, w =>
+                {
+                    w.WriteString("error", "not_found");
+                    w.WriteString("detail", $"admin paths: {Paths}");
+                }),
+            };
         });
     }
 
@@ -57,8 +79,11 @@ internal static class AdminEndpoints
     private static Task PeersAsync(HttpContext context)
     {
         var registry = context.RequestServices.GetRequiredService<ServiceRuntimeRegistry>();
+        var time = context.RequestServices.GetRequiredService<TimeProvider>();
         return WriteJsonAsync(context, 200, w =>
         {
+            // The sidecar's clock, so a reader on another machine (the status page) can say "3 s ago" correctly.
+            w.WriteString("now", time.GetUtcNow());
             w.WriteStartArray("services");
             foreach (var service in registry.Services.Values.OrderBy(s => s.Name, StringComparer.Ordinal))
             {
@@ -115,6 +140,18 @@ internal static class AdminEndpoints
                     w.WriteNumber("activeRequests", pod.ActiveRequests);
                     // A Tcp service has no pool: each open session (or connect under way) is one upstream connection.
                     w.WriteNumber("openConnections", service.Options.Protocol == Configuration.ServiceProtocol.Tcp ? pod.ActiveRequests : pod.Pool.OpenConnections);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteNumber("failoversTotal", service.Failovers.Total);
+                w.WriteStartArray("recentFailovers");
+                foreach (var failover in service.Failovers.Recent)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("at", failover.At);
+                    w.WriteString("from", failover.From);
+                    w.WriteString("to", failover.To);
+                    w.WriteString("reason", failover.Reason);
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();

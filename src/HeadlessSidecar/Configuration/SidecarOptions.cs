@@ -6,6 +6,7 @@ namespace HeadlessSidecar.Configuration;
 public sealed class SidecarOptions
 {
     public IPEndPoint AdminListen { get; set; } = new(IPAddress.Any, 18090);
+    public DebugAccess AdminDebugAccess { get; set; } = DebugAccess.Loopback;
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(15);
     public bool AccessLog { get; set; }
     public DnsOptions Dns { get; set; } = new();

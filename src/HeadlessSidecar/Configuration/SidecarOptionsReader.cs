@@ -24,6 +24,7 @@ public static partial class SidecarOptionsReader
 
         var admin = root.Section("Admin");
         options.AdminListen = admin.EndPoint("Listen", defaultPort: null) ?? options.AdminListen;
+        options.AdminDebugAccess = admin.Enum("DebugAccess", options.AdminDebugAccess);
         admin.RejectUnknown();
 
         options.DrainTimeout = root.Duration("DrainTimeout", options.DrainTimeout);

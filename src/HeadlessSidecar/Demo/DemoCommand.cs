@@ -31,6 +31,13 @@ internal static partial class DemoCommand
         ["Sidecar:Services:web:OrdinalPortBase"] = "18100",
         ["Sidecar:Services:web:LoadBalancing"] = "RoundRobin",
         ["Sidecar:Services:web:Pool:WarmConnections"] = "1",
+        // Active checks, quick enough that a pod stopped with 'stop web-1' shows as ejected within ~2 s.
+        ["Sidecar:Services:web:Health:Check"] = "Http",
+        ["Sidecar:Services:web:Health:ProbePath"] = "/healthz",
+        ["Sidecar:Services:web:Health:ProbeInterval"] = "1s",
+        ["Sidecar:Services:web:Health:ProbeTimeout"] = "500ms",
+        ["Sidecar:Services:web:Health:ConsecutiveFailures"] = "2",
+        ["Sidecar:Services:web:Health:EjectFor"] = "5s",
     };
 
     public static async Task<int> RunAsync(string[] overrides)
@@ -62,8 +69,25 @@ internal static partial class DemoCommand
             {
                 return ExitCodes.BadConfiguration;
             }
-            Log.Started(logger, pods.Pods.Length, pods.Port, dns.EndPoint.ToString());
-            return await SidecarCommands.RunSidecarAsync(options, configuration, host => PrintTryThis(options.Services[0].Listen, options.Services[0].OrdinalPortBase, host.AdminEndPoint));
+            Log.Started(logger, pods.Replicas, pods.Port, dns.EndPoint.ToString());
+            using var stopping = new CancellationTokenSource();
+            Task commands = Task.CompletedTask;
+            try
+            {
+                return await SidecarCommands.RunSidecarAsync(options, configuration, host =>
+                {
+                    PrintTryThis(options.Services[0].Listen, options.Services[0].OrdinalPortBase, host.AdminEndPoint);
+                    // Console.In reads synchronously even through ReadLineAsync: on a pool thread, off the start-up path.
+                    commands = Task.Run(() => DemoConsole.RunAsync(Console.In, Console.Out, pods, stopping.Token));
+                });
+            }
+            finally
+            {
+                await stopping.CancelAsync();
+                // A read of the terminal cannot be cancelled: the loop is left to end with the process, but a
+                // stop or start under way finishes before the pods are disposed.
+                await Task.WhenAny(commands, Task.Delay(TimeSpan.FromSeconds(1), TimeProvider.System));
+            }
         }
     }
 
@@ -86,12 +110,16 @@ internal static partial class DemoCommand
         var text = new System.Text.StringBuilder()
             .AppendLine()
             .AppendLine("HeadlessSidecar demo is running: StatefulSet web (web-0..2) behind headless Service nginx-headless.default.svc.cluster.local.")
+            .Append("Status page, live in a browser: ").Append(adminUrl).AppendLine("/status")
             .AppendLine("Try, from another terminal:");
         foreach (var (command, comment) in lines)
         {
             text.Append("  ").Append(command.PadRight(width)).Append("# ").AppendLine(comment);
         }
-        text.AppendLine("Ctrl+C stops everything.").AppendLine();
+        text.AppendLine("Type here, and watch the status page:")
+            .Append("  ").Append("stop web-1".PadRight(width)).AppendLine("# web-1 stops listening: probes eject it within ~2 s, requests fail over")
+            .Append("  ").Append("start web-1".PadRight(width)).AppendLine("# web-1 listens again: the next passing probe brings it back")
+            .AppendLine("Ctrl+C stops everything.").AppendLine();
         Console.Out.Write(text.ToString());
         Console.Out.Flush();
     }

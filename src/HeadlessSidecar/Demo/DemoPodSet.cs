@@ -7,7 +7,9 @@ namespace HeadlessSidecar.Demo;
 
 /// <summary>
 /// The demo StatefulSet <c>web</c>: pods <c>web-0..N-1</c> on 127.0.0.21, .22, … (all on loopback on Linux and
-/// Windows; macOS needs the aliases added), one port for all, as a named container port is.
+/// Windows; macOS needs the aliases added), one port for all, as a named container port is. A pod can be stopped
+/// and started again while the demo runs: stopped, its address refuses connections, and DNS keeps listing it (as
+/// a Service with <c>publishNotReadyAddresses</c> does), so only health checking takes it out of rotation.
 /// </summary>
 internal sealed partial class DemoPodSet : IAsyncDisposable
 {
@@ -23,12 +25,17 @@ internal sealed partial class DemoPodSet : IAsyncDisposable
     private const int PortAttempts = 10;
 
     private readonly ILogger _logger;
-    private int _disposed;
+
+    // One stop, start or dispose at a time; slots of stopped pods are null.
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly DemoPod?[] _running;
+    private bool _disposed;
 
     private DemoPodSet(int port, ImmutableArray<DemoPod> pods, ILogger logger)
     {
         Port = port;
-        Pods = pods;
+        Replicas = pods.Length;
+        _running = [.. pods];
         ZonePods = [.. pods.Select(pod => new DemoZonePod(pod.Name, pod.EndPoint.Address))];
         _logger = logger;
     }
@@ -36,10 +43,92 @@ internal sealed partial class DemoPodSet : IAsyncDisposable
     /// <summary>The port every pod listens on.</summary>
     public int Port { get; }
 
-    public ImmutableArray<DemoPod> Pods { get; }
+    /// <summary>How many pods the set has, running or stopped.</summary>
+    public int Replicas { get; }
 
-    /// <summary>The pods as the DNS zone publishes them.</summary>
+    /// <summary>The pods running now, by ordinal.</summary>
+    public ImmutableArray<DemoPod> Pods
+    {
+        get
+        {
+            lock (_running)
+            {
+                return [.. _running.OfType<DemoPod>()];
+            }
+        }
+    }
+
+    /// <summary>The pods as the DNS zone publishes them (stopped ones included).</summary>
     public ImmutableArray<DemoZonePod> ZonePods { get; }
+
+    /// <summary>The ordinal of pod <paramref name="name"/> (<c>web-N</c>) in this set, or null.</summary>
+    public int? OrdinalOf(string name)
+    {
+        for (var ordinal = 0; ordinal < Replicas; ordinal++)
+        {
+            if (string.Equals(NameOf(ordinal), name, StringComparison.OrdinalIgnoreCase))
+            {
+                return ordinal;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Stops pod <paramref name="ordinal"/>: its listener closes and open connections end.</summary>
+    /// <returns>False when it was not running.</returns>
+    public async Task<bool> StopPodAsync(int ordinal, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(ordinal);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(ordinal, Replicas);
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var pod = _running[ordinal];
+            if (pod is null)
+            {
+                return false;
+            }
+            lock (_running)
+            {
+                _running[ordinal] = null;
+            }
+            await pod.DisposeAsync();
+            return true;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Starts pod <paramref name="ordinal"/> again at its address and the set's port.</summary>
+    /// <returns>False when it was running already.</returns>
+    /// <exception cref="IOException">Its address and port cannot be bound (something else took them).</exception>
+    public async Task<bool> StartPodAsync(int ordinal, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(ordinal);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(ordinal, Replicas);
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_running[ordinal] is not null)
+            {
+                return false;
+            }
+            var pod = await DemoPod.StartAsync(NameOf(ordinal), new IPEndPoint(AddressOf(ordinal), Port), _logger, cancellationToken);
+            lock (_running)
+            {
+                _running[ordinal] = pod;
+            }
+            return true;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
 
     /// <summary>The address of pod <c>web-<paramref name="ordinal"/></c>.</summary>
     public static IPAddress AddressOf(int ordinal)
@@ -98,13 +187,21 @@ internal sealed partial class DemoPodSet : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        await _gate.WaitAsync();
+        try
         {
-            return;
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+            await StopAsync(Pods);
+            Log.Stopped(_logger, Replicas);
         }
-
-        await StopAsync(Pods);
-        Log.Stopped(_logger, Pods.Length);
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     private static async Task StopAsync(IEnumerable<DemoPod> pods)

@@ -144,7 +144,7 @@ internal sealed partial class ProxyHandler
                         $"a retry after pod '{previous!.Name}' failed ({failure!.Value.Reason}) was refused: retries are over Retry:BudgetPercent ({options.Retry.BudgetPercent}%) of the last 10 s", started);
                     return;
                 }
-                _metrics.Failover(service.Name, previous!.Name, pod.Name, failure!.Value.Reason);
+                service.RecordFailover(previous!, pod, failure!.Value.Reason);
                 state.FailoverReason = failure.Value.Reason;
                 body?.Rewind(request);
                 context.Response.StatusCode = StatusCodes.Status200OK;

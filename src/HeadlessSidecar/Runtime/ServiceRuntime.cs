@@ -80,6 +80,9 @@ internal sealed partial class ServiceRuntime : IDisposable
 
     public ProxyMetrics Metrics => _metrics;
 
+    /// <summary>The latest failovers, for /debug/peers and /status.</summary>
+    public FailoverHistory Failovers { get; } = new();
+
     public TimeProvider Time => _time;
 
     /// <summary>Whether pods are probed (<c>Health:Check</c> applies), so a pod back from ejection awaits a passing probe.</summary>
@@ -166,7 +169,7 @@ internal sealed partial class ServiceRuntime : IDisposable
         if (previous is not null && !ReferenceEquals(previous, pod) && !previous.Removed && previous.Health.IsEjected
             && (pod.Ordinal ?? int.MaxValue) > (previous.Ordinal ?? int.MaxValue))
         {
-            _metrics.Failover(Name, previous.Name, pod.Name, "ejected");
+            RecordFailover(previous, pod, "ejected");
         }
     }
 
@@ -197,9 +200,16 @@ internal sealed partial class ServiceRuntime : IDisposable
         var previous = Interlocked.Exchange(ref _primary, primary);
         if (previous is not null && !ReferenceEquals(previous, primary) && previous.Name != primary.Name)
         {
-            _metrics.Failover(Name, previous.Name, primary.Name, "role_change");
+            RecordFailover(previous, primary, "role_change");
             Log.PrimaryChanged(_logger, Name, previous.Name, primary.Name);
         }
+    }
+
+    /// <summary>A request or connection moved from <paramref name="from"/> to <paramref name="to"/>: counted and kept in <see cref="Failovers"/>.</summary>
+    public void RecordFailover(PodState from, PodState to, string reason)
+    {
+        _metrics.Failover(Name, from.Name, to.Name, reason);
+        Failovers.Add(new FailoverRecord(_time.GetUtcNow(), from.Name, to.Name, reason));
     }
 
     private static PodState? RandomOtherCandidate(PodState[] pods, in PickContext context, PodState except)

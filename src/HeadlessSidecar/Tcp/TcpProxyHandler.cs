@@ -135,7 +135,7 @@ internal sealed partial class TcpProxyHandler : ConnectionHandler
                     service.Metrics.RetryBudgetExhausted(service.Name);
                     return (null, previous, attempt - 1, ProxyError.RetryBudgetExhausted.Code);
                 }
-                service.Metrics.Failover(service.Name, previous!.Name, pod.Name, AttemptFailure.ConnectError);
+                service.RecordFailover(previous!, pod, AttemptFailure.ConnectError);
             }
             tried.Add(pod);
             pod.RequestStarted();
