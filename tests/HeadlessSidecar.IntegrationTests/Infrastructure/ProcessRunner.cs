@@ -128,6 +128,15 @@ public sealed class ProcessRunner : IAsyncDisposable
         return (exitCode, runner.StandardOutput + runner.StandardError);
     }
 
+    /// <summary>Writes <paramref name="text"/> to a process started with <c>keepStandardInputOpen</c>, and keeps it open.</summary>
+    public async Task WriteStandardInputAsync(string text, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var input = _process.StandardInput;
+        await input.WriteAsync(text.AsMemory(), cancellationToken);
+        await input.FlushAsync(cancellationToken);
+    }
+
     public async Task WriteStandardInputAndCloseAsync(string text, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(text);

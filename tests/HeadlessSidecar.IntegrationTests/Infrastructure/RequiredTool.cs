@@ -15,6 +15,8 @@ public static class RequiredTool
         ["nghttpd"] = "nghttp2-server",
         ["nghttp"] = "nghttp2-client",
         ["h2load"] = "nghttp2-client",
+        ["chromium"] = "chromium",
+        ["chromedriver"] = "chromium-driver",
     };
 
     // Daemons live in sbin, which an unprivileged user's PATH often leaves out.

@@ -25,14 +25,19 @@ internal sealed class TestSidecar : IAsyncDisposable
             BaseAddress = new Uri($"http://{Listen}/"),
             Timeout = TimeSpan.FromSeconds(30),
         };
+        AdminEndPoint = host.AdminEndPoint;
+        var adminAddress = IsWildcard(AdminEndPoint.Address) ? IPAddress.Loopback : AdminEndPoint.Address;
         Admin = new HttpClient(new SocketsHttpHandler { UseProxy = false })
         {
-            BaseAddress = new Uri($"http://127.0.0.1:{host.AdminEndPoint.Port}/"),
+            BaseAddress = new Uri($"http://{new IPEndPoint(adminAddress, AdminEndPoint.Port)}/"),
             Timeout = TimeSpan.FromSeconds(30),
         };
     }
 
     public SidecarOptions Options { get; }
+
+    /// <summary>The admin listener's bound address; <see cref="Admin"/> talks to it (to 127.0.0.1 when it is a wildcard).</summary>
+    public IPEndPoint AdminEndPoint { get; }
 
     public IPEndPoint Listen { get; }
 
@@ -132,6 +137,8 @@ internal sealed class TestSidecar : IAsyncDisposable
         }
         return null;
     }
+
+    private static bool IsWildcard(IPAddress address) => address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
 
     public async Task StopAsync() => await _host.StopAsync();
 

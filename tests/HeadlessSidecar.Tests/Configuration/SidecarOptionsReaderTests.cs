@@ -34,6 +34,7 @@ public class SidecarOptionsReaderTests
         var options = Read(out var errors);
         Assert.Empty(errors);
         Assert.Equal(new IPEndPoint(IPAddress.Any, 18090), options.AdminListen);
+        Assert.Equal(DebugAccess.Loopback, options.AdminDebugAccess);
         Assert.Equal(TimeSpan.FromSeconds(15), options.DrainTimeout);
         Assert.False(options.AccessLog);
         Assert.Null(options.Dns.Servers);
@@ -261,5 +262,23 @@ public class SidecarOptionsReaderTests
             ("Sidecar:Services:web:Pool:WarmConnections", "-1"),
             ("Sidecar:AccessLog", "yes"));
         Assert.Equal(4, errors.Count);
+    }
+
+    [Theory]
+    [InlineData("Any", DebugAccess.Any)]
+    [InlineData("any", DebugAccess.Any)]
+    [InlineData("Loopback", DebugAccess.Loopback)]
+    public void Read_AdminDebugAccess_IsParsed(string text, DebugAccess expected)
+    {
+        var options = Read(out var errors, ("Sidecar:Admin:DebugAccess", text));
+        Assert.Empty(errors);
+        Assert.Equal(expected, options.AdminDebugAccess);
+    }
+
+    [Fact]
+    public void Read_BadAdminDebugAccess_NamesKey()
+    {
+        Assert.Equal("Sidecar:Admin:DebugAccess: 'Everyone' is not one of Loopback, Any",
+            SingleError(("Sidecar:Admin:DebugAccess", "Everyone")));
     }
 }

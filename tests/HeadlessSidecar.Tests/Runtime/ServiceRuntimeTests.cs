@@ -187,4 +187,41 @@ public class ServiceRuntimeTests
             Assert.Equal(2_000, warm);
         }
     }
+
+    [Fact]
+    public void RecordFailover_TwoMoves_KeptNewestFirstWithTheClocksTime()
+    {
+        var (web, time) = Create(3);
+        using (web)
+        {
+            var pods = web.Table.Pods;
+            web.RecordFailover(pods[0], pods[1], "connect_error");
+            time.Advance(TimeSpan.FromSeconds(3));
+            web.RecordFailover(pods[1], pods[2], "status_503");
+
+            Assert.Equal(
+                [
+                    new HeadlessSidecar.Runtime.FailoverRecord(DateTimeOffset.UnixEpoch.AddSeconds(3), "web-1", "web-2", "status_503"),
+                    new HeadlessSidecar.Runtime.FailoverRecord(DateTimeOffset.UnixEpoch, "web-0", "web-1", "connect_error"),
+                ],
+                web.Failovers.Recent);
+            Assert.Equal(2, web.Failovers.Total);
+        }
+    }
+
+    [Fact]
+    public void NoteServingPod_LowestOrdinalEjected_RecordsAnEjectedFailover()
+    {
+        var (web, _) = Create(3, o => o.Health.ConsecutiveFailures = 1);
+        using (web)
+        {
+            var pods = web.Table.Pods;
+            web.NoteServingPod(pods[0]);
+            web.RecordFailure(pods[0], "connect_error");
+            web.NoteServingPod(pods[1]);
+
+            var failover = Assert.Single(web.Failovers.Recent);
+            Assert.Equal(("web-0", "web-1", "ejected"), (failover.From, failover.To, failover.Reason));
+        }
+    }
 }
