@@ -115,6 +115,7 @@ internal static class SidecarCommands
         Configuration, later wins: appsettings.json beside the executable, --config FILE (JSON, same shape),
         environment variables (Sidecar__Services__web__Host=...), command-line overrides (--Sidecar:AccessLog=true).
         Admin endpoints (Sidecar:Admin:Listen, default 0.0.0.0:18090): /metrics /healthz /readyz /status /debug/peers
+        (/status and /debug/* answer loopback clients only, as kubectl port-forward arrives, unless Sidecar:Admin:DebugAccess=Any)
 
         """;
 }
