@@ -71,22 +71,20 @@ internal static partial class DemoCommand
             }
             Log.Started(logger, pods.Replicas, pods.Port, dns.EndPoint.ToString());
             using var stopping = new CancellationTokenSource();
-            Task commands = Task.CompletedTask;
             try
             {
                 return await SidecarCommands.RunSidecarAsync(options, configuration, host =>
                 {
                     PrintTryThis(options.Services[0].Listen, options.Services[0].OrdinalPortBase, host.AdminEndPoint);
                     // Console.In reads synchronously even through ReadLineAsync: on a pool thread, off the start-up path.
-                    commands = Task.Run(() => DemoConsole.RunAsync(Console.In, Console.Out, pods, stopping.Token));
+                    // A read of the terminal cannot be cancelled, so the loop ends with the process; a stop or start
+                    // under way holds the pod set's gate, and the pods' disposal waits for it.
+                    _ = Task.Run(() => DemoConsole.RunAsync(Console.In, Console.Out, pods, stopping.Token));
                 });
             }
             finally
             {
                 await stopping.CancelAsync();
-                // A read of the terminal cannot be cancelled: the loop is left to end with the process, but a
-                // stop or start under way finishes before the pods are disposed.
-                await Task.WhenAny(commands, Task.Delay(TimeSpan.FromSeconds(1), TimeProvider.System));
             }
         }
     }
