@@ -81,9 +81,12 @@ internal sealed class SidecarHost : IAsyncDisposable
         services.Configure<HostOptions>(o => o.ShutdownTimeout = options.DrainTimeout + TimeSpan.FromSeconds(5));
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(sidecarMeter.Name)
+            // The runtime's own meter (CPU time, working set, GC heaps, thread pool): built into .NET, no
+            // instrumentation package, nothing reflective, so it stays AOT-clean.
+            .AddMeter(RuntimeMeter.Name)
             .AddView(instrument => instrument.Meter.Name == sidecarMeter.Name
                 ? new MetricStreamConfiguration { CardinalityLimit = MetricLimits.CardinalityLimit(instrument.Name) }
-                : null)
+                : RuntimeMeter.View(instrument))
             .AddPrometheusExporter(o =>
             {
                 o.ScrapeResponseCacheDurationMilliseconds = 0;
