@@ -13,10 +13,19 @@ internal static class RuntimeMeter
 {
     public const string Name = "System.Runtime";
 
+    // Gauges whose names end in ".count" come out as dotnet_*_count, which promtool check metrics rejects (a suffix
+    // reserved for histograms and summaries); none of them says anything about the sidecar's health.
+    private static readonly HashSet<string> Dropped = new(StringComparer.Ordinal)
+    {
+        "dotnet.assembly.count", "dotnet.process.cpu.count", "dotnet.timer.count",
+    };
+
     // Its labels are small fixed sets (cpu.mode, gc.heap.generation) except dotnet.exceptions' error.type, one
     // series per exception type thrown: bounded by the code, capped here so a surprise cannot grow the scrape.
     private const int CardinalityLimit = 50;
 
     public static MetricStreamConfiguration? View(Instrument instrument) =>
-        instrument.Meter.Name == Name ? new MetricStreamConfiguration { CardinalityLimit = CardinalityLimit } : null;
+        instrument.Meter.Name != Name ? null
+        : Dropped.Contains(instrument.Name) ? MetricStreamConfiguration.Drop
+        : new MetricStreamConfiguration { CardinalityLimit = CardinalityLimit };
 }
