@@ -81,9 +81,12 @@ internal sealed class SidecarHost : IAsyncDisposable
         services.Configure<HostOptions>(o => o.ShutdownTimeout = options.DrainTimeout + TimeSpan.FromSeconds(5));
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(sidecarMeter.Name)
+            // The runtime's own meter (CPU time, working set, GC heaps, thread pool): built into .NET, no
+            // instrumentation package, nothing reflective, so it stays AOT-clean.
+            .AddMeter(RuntimeMeter.Name)
             .AddView(instrument => instrument.Meter.Name == sidecarMeter.Name
                 ? new MetricStreamConfiguration { CardinalityLimit = MetricLimits.CardinalityLimit(instrument.Name) }
-                : null)
+                : RuntimeMeter.View(instrument))
             .AddPrometheusExporter(o =>
             {
                 o.ScrapeResponseCacheDurationMilliseconds = 0;
@@ -115,6 +118,9 @@ internal sealed class SidecarHost : IAsyncDisposable
         });
 
         var app = builder.Build();
+        // The meter provider first: the runtimes export their zero-valued series as they are created, and a Tcp
+        // listener's connection handler (below) creates them while the groups are set up.
+        app.Services.GetRequiredService<MeterProvider>();
         try
         {
             // Groups come from the app's services (Kestrel's memory pool) and bind before the host starts, so a
@@ -158,8 +164,6 @@ internal sealed class SidecarHost : IAsyncDisposable
             }
         }
 
-        // The meter provider first: the runtimes export their zero-valued series as they are created.
-        app.Services.GetRequiredService<MeterProvider>();
         // A failing pod triggers an early, rate-limited re-resolution of its service.
         var watchers = app.Services.GetRequiredService<ServiceWatchers>();
         foreach (var runtime in app.Services.GetRequiredService<ServiceRuntimeRegistry>().Services.Values)
