@@ -127,7 +127,8 @@ internal sealed partial class ProxyHandler
             }
             catch (Exception ex)
             {
-                await AnswerClientBodyFailureAsync(context, service, null, ex, requestTimeout.IsCancellationRequested, started);
+                await AnswerClientBodyFailureAsync(context, service, null, ex,
+                    requestTimeout.IsCancellationRequested ? $"Timeouts:Request ({options.Timeouts.Request})" : null, started);
                 return;
             }
         }
@@ -217,10 +218,15 @@ internal sealed partial class ProxyHandler
                 return;
             }
             var exception = lean ? leanException : context.GetForwarderErrorFeature()?.Exception;
+            // YARP's RequestBodyCanceled is not here: it cannot tell a stalled app from a pod that stopped reading.
             if (result == ForwarderError.RequestBodyClient || IsBadRequest(exception))
             {
-                // Reading the app's body failed: the app's error, not the pod's (no failure counted, no retry).
-                await AnswerClientBodyFailureAsync(context, service, pod, exception, timedOut: false, started);
+                // Reading the app's body failed, or was too slow for our timeouts: the app's error, not the pod's
+                // (no failure counted, no retry).
+                var timeout = requestTimeout.IsCancellationRequested ? $"Timeouts:Request ({options.Timeouts.Request})"
+                    : perTryFired ? $"Timeouts:PerTry ({options.Timeouts.PerTry})"
+                    : null;
+                await AnswerClientBodyFailureAsync(context, service, pod, exception, timeout, started);
                 return;
             }
             if (requestTimeout.IsCancellationRequested)
@@ -286,11 +292,12 @@ internal sealed partial class ProxyHandler
 
     /// <summary>
     /// The app's request body could not be read: malformed (Kestrel's chunked decoder, a body shorter than its
-    /// length) is 400 <c>bad_request</c>, too slow (Kestrel's minimum data rate, or <c>Timeouts:Request</c> while it
-    /// arrived) 408 <c>request_timeout</c>; an app that went away gets nothing. Never the pod's failure.
+    /// length) is 400 <c>bad_request</c>, too slow (Kestrel's minimum data rate, or one of our timeouts, named by
+    /// <paramref name="timeout"/>, while it arrived) 408 <c>request_timeout</c>; an app that went away gets nothing.
+    /// Never the pod's failure.
     /// </summary>
     private async Task AnswerClientBodyFailureAsync(HttpContext context, ServiceRuntime service, PodState? pod, Exception? exception,
-        bool timedOut, long started)
+        string? timeout, long started)
     {
         if (context.RequestAborted.IsCancellationRequested)
         {
@@ -298,8 +305,8 @@ internal sealed partial class ProxyHandler
             return;
         }
         var bad = FindBadRequest(exception);
-        var error = timedOut || bad?.StatusCode == StatusCodes.Status408RequestTimeout ? ProxyError.RequestTimeout : ProxyError.BadRequest;
-        var reason = bad?.Message ?? (timedOut ? $"not received within Timeouts:Request ({service.Options.Timeouts.Request})" : exception?.Message ?? "unreadable");
+        var error = timeout is not null || bad?.StatusCode == StatusCodes.Status408RequestTimeout ? ProxyError.RequestTimeout : ProxyError.BadRequest;
+        var reason = bad?.Message ?? (timeout is not null ? $"not received within {timeout}" : exception?.Message ?? "unreadable");
         Log.ClientBodyFailed(_logger, service.Name, error.Code, reason);
         CloseAfterAnswer(context);
         await FinishAsync(context, service, pod, error, $"the app's request body: {reason}", started);

@@ -98,4 +98,43 @@ public sealed class SlowBodyTests
         Assert.Equal("healthy", peer.GetProperty("state").GetString());
         Assert.Equal(0, peer.GetProperty("consecutiveFailures").GetInt32());
     }
+
+    [Fact]
+    public async Task StreamingBodyOutlastingTimeoutsRequest_408_PodNotBlamed()
+    {
+        // Fast enough for Kestrel's minimum data rate, too slow for Timeouts:Request. ConsecutiveFailures is 1: were
+        // this the pod's failure, the pod would be ejected.
+        await using var cluster = await TestCluster.StartAsync(1, cancellationToken: Ct);
+        await using var sidecar = await TestSidecar.StartAsync(cluster.Dns.EndPoint, s =>
+        {
+            s["Sidecar:Services:web:Timeouts:Request"] = "1s";
+            s["Sidecar:Services:web:Health:ConsecutiveFailures"] = "1";
+        }, cancellationToken: Ct);
+        await sidecar.WaitForPodsAsync(["web-0"], cancellationToken: Ct);
+        using var socket = new Socket(sidecar.Listen.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(sidecar.Listen, Ct);
+        await socket.SendAsync("POST /slow HTTP/1.1\r\nHost: web\r\nX-Headless-Ordinal: 0\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n"u8.ToArray(), Ct);
+        var answer = RawHttpExchange.ReadAnswerAsync(socket, Ct);
+        // One chunk every 100 ms (the trickle is the scenario) until the sidecar answers or 3 s have passed.
+        for (var i = 0; i < 30 && !answer.IsCompleted; i++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), Ct);
+            try
+            {
+                await socket.SendAsync("1\r\nx\r\n"u8.ToArray(), Ct);
+            }
+            catch (SocketException)
+            {
+                break; // The sidecar closed the connection after its answer.
+            }
+        }
+
+        var result = await answer;
+        Assert.Equal(408, result.Status);
+        Assert.Equal("request_timeout", result.Header("X-Headless-Error"));
+        Assert.Contains("Timeouts:Request", result.Body, StringComparison.Ordinal);
+        var peer = (await sidecar.PeersAsync(cancellationToken: Ct)).GetProperty("pods")[0];
+        Assert.Equal("healthy", peer.GetProperty("state").GetString());
+        Assert.Equal(0, peer.GetProperty("consecutiveFailures").GetInt32());
+    }
 }
