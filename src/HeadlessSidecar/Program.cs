@@ -3,4 +3,5 @@ using HeadlessSidecar.Hosting;
 
 // Before any socket exists: the runtime reads this once.
 SocketScheduling.PreferInline();
+StrictHttpParsing.Apply();
 return await SidecarCommands.RunAsync(args);

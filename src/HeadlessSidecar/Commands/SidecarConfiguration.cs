@@ -9,8 +9,13 @@ internal static class SidecarConfiguration
 {
     public static IConfigurationRoot Build(string? configFile, string[] overrides)
     {
+        var appSettings = Path.Combine(AppContext.BaseDirectory, "appsettings.json");
+        if (File.Exists(appSettings))
+        {
+            CheckSyntax(appSettings, $"'{appSettings}'");
+        }
         var builder = new ConfigurationBuilder()
-            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false);
+            .AddJsonFile(appSettings, optional: true, reloadOnChange: false);
         if (configFile is not null)
         {
             var full = Path.GetFullPath(configFile);
@@ -18,6 +23,7 @@ internal static class SidecarConfiguration
             {
                 throw new ConfigurationFileException($"--config: file '{configFile}' does not exist");
             }
+            CheckSyntax(full, $"--config: '{configFile}'");
             builder.AddJsonFile(full, optional: false, reloadOnChange: false);
         }
         builder.AddEnvironmentVariables().AddCommandLine(overrides);
@@ -28,6 +34,24 @@ internal static class SidecarConfiguration
         catch (Exception ex) when (ex is FormatException or InvalidDataException or IOException)
         {
             throw new ConfigurationFileException($"--config: '{configFile}' is not valid JSON: {(ex.InnerException ?? ex).Message}");
+        }
+    }
+
+    /// <summary>A file that is not JSON is named with the line and byte of the problem (the builder's message is not).</summary>
+    private static void CheckSyntax(string path, string name)
+    {
+        byte[] json;
+        try
+        {
+            json = File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigurationFileException($"{name} cannot be read: {ex.Message}");
+        }
+        if (JsonFileSyntax.Check(json) is { } problem)
+        {
+            throw new ConfigurationFileException($"{name} is not valid JSON: {problem}");
         }
     }
 

@@ -197,7 +197,13 @@ public static partial class SidecarOptionsReader
             health.Error("ProbePath", $"'{path}' must start with '/'");
         }
         options.Health.ProbeInterval = health.Duration("ProbeInterval", options.Health.ProbeInterval, positive: true);
+        var probeTimeoutSet = health.String("ProbeTimeout") is not null;
         options.Health.ProbeTimeout = health.Duration("ProbeTimeout", options.Health.ProbeTimeout, positive: true);
+        if (!probeTimeoutSet && options.Health.ProbeTimeout > options.Health.ProbeInterval)
+        {
+            // A short ProbeInterval must not be refused for a default the user never set: the probe gets the interval.
+            options.Health.ProbeTimeout = options.Health.ProbeInterval;
+        }
         options.Health.CredentialsFile = health.String("CredentialsFile");
         health.RejectUnknown();
 

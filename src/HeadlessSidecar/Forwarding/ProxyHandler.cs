@@ -60,6 +60,13 @@ internal sealed partial class ProxyHandler
             }
             var host = context.Request.Host.Value;
             var service = RouteResolver.SelectService(binding.Services, host);
+            if (RequestFraming.Check(context.Request) is { } problem)
+            {
+                // Refused before anything is forwarded; the connection ends, so no one reads the rest by any framing.
+                CloseAfterAnswer(context);
+                await FinishAsync(context, service, null, problem.Error, problem.Detail, started);
+                return;
+            }
             if (service is null)
             {
                 await FinishAsync(context, null, null, ProxyError.UnknownService,
@@ -107,12 +114,25 @@ internal sealed partial class ProxyHandler
         var maxAttempts = pinned is null ? options.Retry.MaxAttempts : 1;
         var hasBody = context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? false;
         var idempotent = IsIdempotent(request.Method);
-        // Only a body that could be sent again is buffered: a POST (gRPC streaming among them) is never resent
-        // once sent, and buffering it would hold a streaming call until the app had sent MaxReplayBodyBytes. A
-        // connect failure needs no buffer: nothing of the body was read yet.
-        using var body = hasBody && idempotent && maxAttempts > 1
-            ? await ReplayableBody.CaptureAsync(request, options.Retry.MaxReplayBodyBytes, requestTimeout.Token)
-            : null;
+        // A body that could be sent again is buffered (up to MaxReplayBodyBytes), and so is any body whose declared
+        // length fits that buffer: a slow app then holds no pod connection while its body trickles in (Kestrel's
+        // minimum data rate bounds that wait). A POST of unknown length (gRPC streaming among them) is never
+        // buffered: it would hold a streaming call until the app had sent MaxReplayBodyBytes.
+        ReplayableBody? captured = null;
+        if (hasBody && (idempotent && maxAttempts > 1 || request.ContentLength <= options.Retry.MaxReplayBodyBytes))
+        {
+            try
+            {
+                captured = await ReplayableBody.CaptureAsync(request, options.Retry.MaxReplayBodyBytes, requestTimeout.Token);
+            }
+            catch (Exception ex)
+            {
+                await AnswerClientBodyFailureAsync(context, service, null, ex,
+                    requestTimeout.IsCancellationRequested ? $"Timeouts:Request ({options.Timeouts.Request})" : null, started);
+                return;
+            }
+        }
+        using var body = captured;
         // A request that may have reached a pod is sent again only when that is safe (contract section 4).
         var mayResend = !hasBody || idempotent && body is { CanReplay: true };
         var hashKey = options.HashHeader is { } header && request.Headers.TryGetValue(header, out var hashValues) ? hashValues.ToString() : null;
@@ -197,6 +217,18 @@ internal sealed partial class ProxyHandler
                 await FinishAsync(context, service, pod, null, null, started);
                 return;
             }
+            var exception = lean ? leanException : context.GetForwarderErrorFeature()?.Exception;
+            // YARP's RequestBodyCanceled is not here: it cannot tell a stalled app from a pod that stopped reading.
+            if (result == ForwarderError.RequestBodyClient || IsBadRequest(exception))
+            {
+                // Reading the app's body failed, or was too slow for our timeouts: the app's error, not the pod's
+                // (no failure counted, no retry).
+                var timeout = requestTimeout.IsCancellationRequested ? $"Timeouts:Request ({options.Timeouts.Request})"
+                    : perTryFired ? $"Timeouts:PerTry ({options.Timeouts.PerTry})"
+                    : null;
+                await AnswerClientBodyFailureAsync(context, service, pod, exception, timeout, started);
+                return;
+            }
             if (requestTimeout.IsCancellationRequested)
             {
                 service.RecordFailure(pod, AttemptFailure.Timeout);
@@ -208,7 +240,7 @@ internal sealed partial class ProxyHandler
                 ? AttemptFailure.Status(status)
                 : perTryFired && options.Timeouts.PerTry is { } limit
                     ? AttemptFailure.PerTryTimeout(limit)
-                    : AttemptFailure.Classify(result, lean ? leanException : context.GetForwarderErrorFeature()?.Exception);
+                    : AttemptFailure.Classify(result, exception);
             Log.AttemptFailed(_logger, service.Name, pod.Name, current.Reason, current.Detail);
             service.RecordFailure(pod, current.Reason);
             if (current.Reason is AttemptFailure.ConnectError or AttemptFailure.Reset)
@@ -253,6 +285,51 @@ internal sealed partial class ProxyHandler
     private void MarkIfDraining(HttpContext context)
     {
         if (_drain.IsDraining && !context.Response.HasStarted && context.Request.Protocol == "HTTP/1.1")
+        {
+            context.Response.Headers.Connection = "close";
+        }
+    }
+
+    /// <summary>
+    /// The app's request body could not be read: malformed (Kestrel's chunked decoder, a body shorter than its
+    /// length) is 400 <c>bad_request</c>, too slow (Kestrel's minimum data rate, or one of our timeouts, named by
+    /// <paramref name="timeout"/>, while it arrived) 408 <c>request_timeout</c>; an app that went away gets nothing.
+    /// Never the pod's failure.
+    /// </summary>
+    private async Task AnswerClientBodyFailureAsync(HttpContext context, ServiceRuntime service, PodState? pod, Exception? exception,
+        string? timeout, long started)
+    {
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            await FinishAsync(context, service, pod, null, null, started);
+            return;
+        }
+        var bad = FindBadRequest(exception);
+        var error = timeout is not null || bad?.StatusCode == StatusCodes.Status408RequestTimeout ? ProxyError.RequestTimeout : ProxyError.BadRequest;
+        var reason = bad?.Message ?? (timeout is not null ? $"not received within {timeout}" : exception?.Message ?? "unreadable");
+        Log.ClientBodyFailed(_logger, service.Name, error.Code, reason);
+        CloseAfterAnswer(context);
+        await FinishAsync(context, service, pod, error, $"the app's request body: {reason}", started);
+    }
+
+    private static bool IsBadRequest(Exception? exception) => FindBadRequest(exception) is not null;
+
+    private static BadHttpRequestException? FindBadRequest(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is BadHttpRequestException bad)
+            {
+                return bad;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>An HTTP/1.x connection ends after this answer: what follows on it cannot be trusted to start a request.</summary>
+    private static void CloseAfterAnswer(HttpContext context)
+    {
+        if (!context.Response.HasStarted && (HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol)))
         {
             context.Response.Headers.Connection = "close";
         }
@@ -310,5 +387,8 @@ internal sealed partial class ProxyHandler
 
         [LoggerMessage(2, LogLevel.Debug, "Service {Service}: the app aborted its request to pod {Pod}")]
         public static partial void ClientAborted(ILogger logger, string service, string pod);
+
+        [LoggerMessage(3, LogLevel.Debug, "Service {Service}: answered {Error}: the app's request body: {Reason}")]
+        public static partial void ClientBodyFailed(ILogger logger, string service, string error, string reason);
     }
 }

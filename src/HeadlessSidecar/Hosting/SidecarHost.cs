@@ -44,6 +44,8 @@ internal sealed class SidecarHost : IAsyncDisposable
     public static async Task<SidecarHost> CreateAsync(SidecarOptions options, IConfiguration configuration,
         Action<IServiceCollection>? configureServices = null, string? meterName = null, CancellationToken cancellationToken = default)
     {
+        // Program sets it first thing; a host built elsewhere (tests, tools) must be as strict.
+        StrictHttpParsing.Apply();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddConfiguration(configuration);

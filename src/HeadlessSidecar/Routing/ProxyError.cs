@@ -4,6 +4,12 @@ namespace HeadlessSidecar.Routing;
 internal sealed class ProxyError
 {
     public static readonly ProxyError BadOrdinal = new(400, "bad_ordinal");
+    /// <summary>The app's request is malformed or ambiguous (its head or its body): refused, never forwarded.</summary>
+    public static readonly ProxyError BadRequest = new(400, "bad_request");
+    /// <summary>The app's body came too slowly (Kestrel's minimum data rate, or Timeouts:Request while it arrived).</summary>
+    public static readonly ProxyError RequestTimeout = new(408, "request_timeout");
+    /// <summary>The request uses a transfer coding the sidecar does not implement (only chunked is).</summary>
+    public static readonly ProxyError NotImplemented = new(501, "not_implemented");
     public static readonly ProxyError UnknownService = new(404, "unknown_service");
     public static readonly ProxyError PodUnavailable = new(503, "pod_unavailable");
     public static readonly ProxyError NoEndpoints = new(503, "no_endpoints");

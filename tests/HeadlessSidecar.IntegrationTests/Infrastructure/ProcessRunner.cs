@@ -66,12 +66,14 @@ public sealed class ProcessRunner : IAsyncDisposable
     /// <summary>
     /// Starts <paramref name="fileName"/>. Standard input is a pipe (closed at once unless
     /// <paramref name="keepStandardInputOpen"/>), so a child never reads the test runner's terminal.
+    /// <paramref name="environment"/> adds or replaces variables of the child's environment.
     /// </summary>
     public static ProcessRunner Start(
         string fileName,
         IEnumerable<string> arguments,
         string? workingDirectory = null,
-        bool keepStandardInputOpen = false)
+        bool keepStandardInputOpen = false,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(fileName);
         ArgumentNullException.ThrowIfNull(arguments);
@@ -87,6 +89,10 @@ public sealed class ProcessRunner : IAsyncDisposable
         foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
+        }
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[name] = value;
         }
 
         var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };

@@ -78,6 +78,56 @@ public sealed class ProcessTests : IDisposable
     }
 
     [Theory]
+    [InlineData("validate")]
+    [InlineData("run")]
+    public async Task MalformedJson_NamesFileLineAndByte_Exits2(string command)
+    {
+        var path = WriteFile("{\n  \"Sidecar\": {\n    \"AccessLog\": true\n    \"DrainTimeout\": \"5s\"\n  }\n}\n");
+        var (exit, output) = await SidecarProcess.RunAsync(command, "--config", path);
+        Assert.Equal(2, exit);
+        Assert.Equal($"--config: '{path}' is not valid JSON: line 4, byte 5: near '\"DrainTimeout\": \"5s\"'", output.Trim());
+        Assert.DoesNotContain("Error_JSONParseError", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_ProbeIntervalShorterThanDefaultProbeTimeout_Exits0()
+    {
+        var path = WriteFile("""
+            { "Sidecar": { "Services": { "web": {
+              "Host": "nginx-headless", "Port": 80, "Listen": "127.0.0.1:18001",
+              "Health": { "Check": "Connect", "ProbeInterval": "500ms" } } } } }
+            """);
+        var (exit, output) = await SidecarProcess.RunAsync("validate", "--config", path);
+        Assert.True(exit == 0, output);
+
+        var (badExit, badOutput) = await SidecarProcess.RunAsync("validate", "--config", path, "--Sidecar:Services:web:Health:ProbeTimeout=1s");
+        Assert.Equal(2, badExit);
+        Assert.Equal("Sidecar:Services:web:Health:ProbeTimeout: '00:00:01' is longer than ProbeInterval ('00:00:00.5000000')", badOutput.Trim());
+    }
+
+    [Fact]
+    public async Task Run_BareLineFeedRequest_RefusedByTheExecutable()
+    {
+        // Program sets Kestrel's DisableHttp1LineFeedTerminators switch: the shipped binary refuses a bare LF.
+        await using var cluster = await TestCluster.StartAsync(1, cancellationToken: Ct);
+        var listenAddress = LoopbackAddresses.Next();
+        var listen = new IPEndPoint(listenAddress, LoopbackAddresses.FreePort(listenAddress));
+        var adminEndPoint = SidecarProcess.UniqueAdminEndPoint();
+        var config = SidecarProcess.WriteConfig(_directory.FullName, cluster.Dns.EndPoint, listen, adminEndPoint);
+        await using var process = SidecarProcess.Start("run", "--config", config);
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://{adminEndPoint}/") };
+        await Poll.UntilAsync(async ct => (await admin.GetAsync("readyz", ct)).StatusCode == HttpStatusCode.OK, "ready", describe: process.Describe, cancellationToken: Ct);
+
+        var crlf = await RawHttpExchange.SendAsync(listen, "GET /crlf HTTP/1.1\r\nHost: web\r\n\r\n", Ct);
+        var bareLf = await RawHttpExchange.SendAsync(listen, "GET /lf HTTP/1.1\nHost: web\n\n", Ct);
+
+        Assert.Equal(200, crlf.Status);
+        Assert.Equal(400, bareLf.Status);
+        Assert.Equal("/crlf", cluster.Pods["web-0"].LastRequest?.Path);
+        Assert.Equal(1, cluster.Pods["web-0"].RequestCount);
+    }
+
+    [Theory]
     [InlineData("--version", 0, "headless-sidecar ")]
     [InlineData("--help", 0, "Usage:")]
     [InlineData("serve", 2, "unknown command 'serve'")]

@@ -18,6 +18,7 @@ internal sealed class ScriptedPod : IAsyncDisposable
     private readonly Func<ScriptedPod.Request, Reply> _script;
     private readonly Task _acceptLoop;
     private int _connections;
+    private long _bytesReceived;
 
     public ScriptedPod(IPEndPoint endPoint, Func<Request, Reply> script)
     {
@@ -28,6 +29,9 @@ internal sealed class ScriptedPod : IAsyncDisposable
     }
 
     public int Connections => Volatile.Read(ref _connections);
+
+    /// <summary>Every byte that reached the pod, complete requests or not.</summary>
+    public long BytesReceived => Interlocked.Read(ref _bytesReceived);
 
     public ConcurrentQueue<Request> Requests { get; } = new();
 
@@ -68,7 +72,7 @@ internal sealed class ScriptedPod : IAsyncDisposable
     {
         using (client)
         {
-            var reader = new LineReader(client.GetStream(), _stop.Token);
+            var reader = new LineReader(client.GetStream(), read => Interlocked.Add(ref _bytesReceived, read), _stop.Token);
             try
             {
                 for (var index = 0; ; index++)
@@ -96,8 +100,9 @@ internal sealed class ScriptedPod : IAsyncDisposable
                     }
                 }
             }
-            catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException)
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException or FormatException or OverflowException)
             {
+                // A malformed request (what some tests send on purpose) ends the connection, unrecorded.
             }
         }
     }
@@ -138,7 +143,7 @@ internal sealed class ScriptedPod : IAsyncDisposable
     }
 
     /// <summary>Reads CRLF lines and exact byte counts from a stream.</summary>
-    private sealed class LineReader(Stream stream, CancellationToken cancellationToken)
+    private sealed class LineReader(Stream stream, Action<int> received, CancellationToken cancellationToken)
     {
         private readonly byte[] _buffer = new byte[64 * 1024];
         private int _start;
@@ -184,6 +189,7 @@ internal sealed class ScriptedPod : IAsyncDisposable
         {
             _start = 0;
             _end = await stream.ReadAsync(_buffer, cancellationToken);
+            received(_end);
             return _end > 0;
         }
     }

@@ -280,5 +280,27 @@ public class SidecarOptionsReaderTests
     {
         Assert.Equal("Sidecar:Admin:DebugAccess: 'Everyone' is not one of Loopback, Any",
             SingleError(("Sidecar:Admin:DebugAccess", "Everyone")));
+
+    [Fact]
+    public void Read_ProbeIntervalShorterThanDefaultTimeout_TimeoutFollowsInterval()
+    {
+        var options = Read(out var errors, ("Sidecar:Services:web:Health:ProbeInterval", "500ms"));
+        Assert.Empty(errors);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), options.Services[0].Health.ProbeTimeout);
+    }
+
+    [Fact]
+    public void Read_ProbeIntervalLongerThanDefaultTimeout_DefaultTimeoutKept()
+    {
+        var options = Read(out var errors, ("Sidecar:Services:web:Health:ProbeInterval", "2s"));
+        Assert.Empty(errors);
+        Assert.Equal(TimeSpan.FromSeconds(1), options.Services[0].Health.ProbeTimeout);
+    }
+
+    [Fact]
+    public void Read_ProbeTimeoutSetLongerThanInterval_IsAnError()
+    {
+        Assert.Equal("Sidecar:Services:web:Health:ProbeTimeout: '00:00:00.8000000' is longer than ProbeInterval ('00:00:00.5000000')",
+            SingleError(("Sidecar:Services:web:Health:ProbeInterval", "500ms"), ("Sidecar:Services:web:Health:ProbeTimeout", "800ms")));
     }
 }

@@ -101,7 +101,8 @@ internal static class Http1Forwarder
 
     private static Http1ForwardResult Failed(HttpContext context, ForwarderError error, Exception exception, bool headCopied, CancellationToken cancellationToken)
     {
-        if (cancellationToken.IsCancellationRequested || exception is OperationCanceledException)
+        // A timeout while the app's body was read stays the app's failure: the handler answers it, not the pod.
+        if (error != ForwarderError.RequestBodyClient && (cancellationToken.IsCancellationRequested || exception is OperationCanceledException))
         {
             error = context.RequestAborted.IsCancellationRequested ? ForwarderError.RequestCanceled : ForwarderError.RequestTimedOut;
         }
