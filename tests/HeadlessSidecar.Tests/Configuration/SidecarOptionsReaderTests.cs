@@ -280,6 +280,7 @@ public class SidecarOptionsReaderTests
     {
         Assert.Equal("Sidecar:Admin:DebugAccess: 'Everyone' is not one of Loopback, Any",
             SingleError(("Sidecar:Admin:DebugAccess", "Everyone")));
+    }
 
     [Fact]
     public void Read_ProbeIntervalShorterThanDefaultTimeout_TimeoutFollowsInterval()
