@@ -159,18 +159,25 @@ internal sealed class ManifestInjector(InjectionEngine engine)
     /// printing it could change a field nobody asked to change.</summary>
     private static void Verify(string output, List<JsonNode?> expected)
     {
-        var written = ManifestStreamReader.Read(output);
-        if (written.Count != expected.Count)
+        try
         {
-            throw new InvalidOperationException($"the output has {written.Count} documents instead of {expected.Count}");
-        }
-        for (var i = 0; i < written.Count; i++)
-        {
-            var meaning = written[i].IsEmpty ? null : YamlMeaning.ToJson(written[i].Root);
-            if (!JsonNode.DeepEquals(meaning, expected[i]))
+            var written = ManifestStreamReader.Read(output);
+            if (written.Count != expected.Count)
             {
-                throw new InvalidOperationException($"document {i + 1} of the output would not mean what was intended");
+                throw new InvalidOperationException($"the output has {written.Count} documents instead of {expected.Count}");
             }
+            for (var i = 0; i < written.Count; i++)
+            {
+                var meaning = written[i].IsEmpty ? null : YamlMeaning.ToJson(written[i].Root);
+                if (!JsonNode.DeepEquals(meaning, expected[i]))
+                {
+                    throw new InvalidOperationException($"document {i + 1} of the output would not mean what was intended");
+                }
+            }
+        }
+        catch (ManifestException ex)
+        {
+            throw new InvalidOperationException($"the output would not read back: {ex.Message}", ex);
         }
     }
 

@@ -6,8 +6,9 @@ namespace HeadlessSidecar.Injection.Yaml;
 
 /// <summary>
 /// Writes documents back as YAML with YamlDotNet's emitter: every document after a <c>---</c> line (an empty one
-/// stays an empty document), scalars with their original text, style and tag, a node referenced more than once
-/// with an anchor at its first appearance and aliases after. Comments are not kept.
+/// stays an empty document), scalars with their original text, style and tag, a mapping or sequence referenced
+/// more than once with an anchor at its first appearance and aliases after (scalars are repeated instead). Comments
+/// are not kept.
 /// </summary>
 internal static class ManifestWriter
 {
@@ -42,6 +43,13 @@ internal static class ManifestWriter
 
     private static void Emit(IEmitter emitter, ManifestNode node, WriteState state)
     {
+        if (node is ManifestScalar shared)
+        {
+            // A scalar is written out wherever it is used: its text means the same each time, and an alias in key
+            // position (`*a: x`) would read back as an alias named "a:".
+            emitter.Emit(ScalarEvent(shared, AnchorName.Empty, shared.Tag.Length == 0 ? TagName.Empty : new TagName(shared.Tag)));
+            return;
+        }
         if (state.Anchors.TryGetValue(node, out var existing))
         {
             emitter.Emit(new AnchorAlias(new AnchorName(existing)));
@@ -57,9 +65,6 @@ internal static class ManifestWriter
         var tag = node.Tag.Length == 0 ? TagName.Empty : new TagName(node.Tag);
         switch (node)
         {
-            case ManifestScalar scalar:
-                emitter.Emit(ScalarEvent(scalar, anchor, tag));
-                break;
             case ManifestSequence sequence:
                 emitter.Emit(new SequenceStart(anchor, tag, tag.IsEmpty, sequence.Items.Count == 0 ? SequenceStyle.Flow : sequence.Style));
                 foreach (var item in sequence.Items)
