@@ -14,6 +14,12 @@ namespace HeadlessSidecar.Injection.Yaml;
 /// </summary>
 internal static class ManifestPatcher
 {
+    private static readonly Dictionary<string, string> InsertBefore = new(StringComparer.Ordinal)
+    {
+        ["metadata"] = "spec",
+        ["initContainers"] = "containers",
+    };
+
     public static void Apply(ManifestDocument document, PatchOperation operation)
     {
         var path = operation.Path;
@@ -47,7 +53,9 @@ internal static class ManifestPatcher
                     }
                     else
                     {
-                        mapping.Entries.Add(new(StringScalar(last), value));
+                        // Key order means nothing to kubectl, but a reader expects these where Kubernetes prints them.
+                        var before = InsertBefore.TryGetValue(last, out var next) ? mapping.Entries.FindIndex(e => YamlMeaning.KeyOf(e.Key) == next) : -1;
+                        mapping.Entries.Insert(before >= 0 ? before : mapping.Entries.Count, new(StringScalar(last), value));
                     }
                 }
                 else if (index >= 0)
