@@ -81,7 +81,7 @@ internal static class InjectCommand
         {
             result = new ManifestInjector(new InjectionEngine(defaults, version)).Process(sources, inject);
         }
-        catch (InvalidOperationException ex)
+        catch (Exception ex)
         {
             // The self-check refused its own output: print nothing rather than a manifest that could mean something else.
             await stderr.WriteLineAsync($"headless-sidecar: {command}: internal error, nothing written: {ex.Message}");

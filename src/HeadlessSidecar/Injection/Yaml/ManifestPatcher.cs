@@ -31,7 +31,7 @@ internal static class ManifestPatcher
         for (var i = 0; i < path.Count - 1; i++)
         {
             var (child, replace) = Child(node, path[i]);
-            if (ManifestGraph.CountReferences(document.Root).GetValueOrDefault(child) > 1)
+            if (document.HasAliases && ManifestGraph.CountReferences(document.Root).GetValueOrDefault(child) > 1)
             {
                 child = child.ShallowClone();
                 replace(child);

@@ -19,9 +19,10 @@ internal static class ManifestStreamReader
             while (parser.TryConsume<DocumentStart>(out _))
             {
                 var anchors = new Dictionary<string, ManifestNode>(StringComparer.Ordinal);
-                var root = ReadNode(parser, anchors, documents.Count + 1);
+                var aliases = new DocumentAliases();
+                var root = ReadNode(parser, anchors, aliases, documents.Count + 1);
                 parser.Consume<DocumentEnd>();
-                documents.Add(new ManifestDocument(root));
+                documents.Add(new ManifestDocument(root) { HasAliases = aliases.Seen });
             }
             parser.Consume<StreamEnd>();
         }
@@ -37,7 +38,7 @@ internal static class ManifestStreamReader
         return documents;
     }
 
-    private static ManifestNode ReadNode(IParser parser, Dictionary<string, ManifestNode> anchors, int document)
+    private static ManifestNode ReadNode(IParser parser, Dictionary<string, ManifestNode> anchors, DocumentAliases aliases, int document)
     {
         var current = parser.Current ?? throw new ManifestException("unexpected end of input") { Document = document };
         var line = (int)current.Start.Line;
@@ -46,6 +47,7 @@ internal static class ManifestStreamReader
         {
             case AnchorAlias alias:
                 parser.MoveNext();
+                aliases.Seen = true;
                 return anchors.TryGetValue(alias.Value.Value, out var target)
                     ? target
                     : throw new ManifestException($"alias *{alias.Value.Value} names no anchor defined before it") { Line = line, Column = column, Document = document };
@@ -58,7 +60,7 @@ internal static class ManifestStreamReader
                 var sequence = Anchored(new ManifestSequence(start.Style) { Tag = TagOf(start.Tag), Line = line, Column = column }, start.Anchor, anchors);
                 while (!parser.TryConsume<SequenceEnd>(out _))
                 {
-                    sequence.Items.Add(ReadNode(parser, anchors, document));
+                    sequence.Items.Add(ReadNode(parser, anchors, aliases, document));
                 }
                 return sequence;
             }
@@ -68,8 +70,8 @@ internal static class ManifestStreamReader
                 var mapping = Anchored(new ManifestMapping(start.Style) { Tag = TagOf(start.Tag), Line = line, Column = column }, start.Anchor, anchors);
                 while (!parser.TryConsume<MappingEnd>(out _))
                 {
-                    var key = ReadNode(parser, anchors, document);
-                    var value = ReadNode(parser, anchors, document);
+                    var key = ReadNode(parser, anchors, aliases, document);
+                    var value = ReadNode(parser, anchors, aliases, document);
                     mapping.Entries.Add(new(key, value));
                 }
                 return mapping;
@@ -92,4 +94,9 @@ internal static class ManifestStreamReader
     }
 
     private static string TagOf(TagName tag) => tag.IsEmpty ? "" : tag.Value;
+
+    private sealed class DocumentAliases
+    {
+        public bool Seen { get; set; }
+    }
 }
