@@ -71,4 +71,15 @@ public sealed class InjectedSidecarTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("web-0", response.Headers.GetValues("X-Headless-Pod").Single());
     }
+
+    [Fact]
+    public async Task Inject_RealExecutableOnBadYaml_Exit2OneLineNothingElse()
+    {
+        var path = Path.Combine(_directory.FullName, "bad.yaml");
+        await File.WriteAllTextAsync(path, Client + "\n---\nkind: [\n", Ct);
+        var (exit, output) = await SidecarProcess.RunAsync("inject", "-f", path);
+        Assert.Equal(2, exit);
+        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"headless-sidecar: {path}: document 2: invalid YAML", line, StringComparison.Ordinal);
+    }
 }
