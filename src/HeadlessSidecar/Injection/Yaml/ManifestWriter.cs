@@ -47,7 +47,7 @@ internal static class ManifestWriter
         {
             // A scalar is written out wherever it is used: its text means the same each time, and an alias in key
             // position (`*a: x`) would read back as an alias named "a:".
-            emitter.Emit(ScalarEvent(shared, AnchorName.Empty, shared.Tag.Length == 0 ? TagName.Empty : new TagName(shared.Tag)));
+            emitter.Emit(ScalarEvent(shared));
             return;
         }
         if (state.Anchors.TryGetValue(node, out var existing))
@@ -85,8 +85,10 @@ internal static class ManifestWriter
         }
     }
 
-    private static Scalar ScalarEvent(ManifestScalar scalar, AnchorName anchor, TagName tag)
+    private static Scalar ScalarEvent(ManifestScalar scalar)
     {
+        var anchor = AnchorName.Empty;
+        var tag = scalar.Tag.Length == 0 ? TagName.Empty : new TagName(scalar.Tag);
         if (scalar.IsEmptyPlain)
         {
             // The emitter quotes an empty plain scalar (''), which would turn null into "": `null` keeps the meaning.
