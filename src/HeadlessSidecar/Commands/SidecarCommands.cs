@@ -105,12 +105,16 @@ internal static class SidecarCommands
           headless-sidecar [run] [--config FILE] [--Sidecar:Key=value ...]
           headless-sidecar validate [--config FILE] [--Sidecar:Key=value ...]
           headless-sidecar demo
+          headless-sidecar inject [-f FILE]... [--mode native|classic] [--image IMAGE] [--config-map NAME]
+          headless-sidecar uninject [-f FILE]...
           headless-sidecar --help | --version
 
         Commands:
           run        run the sidecar (the default)
           validate   check the configuration: exit 0, or print each problem (key: reason) and exit 2
           demo       start a simulated 3-pod StatefulSet, its DNS and the sidecar on this machine
+          inject     add the sidecar to the pod templates of Kubernetes YAML (files, or stdin) and print it
+          uninject   remove what inject added
 
         Configuration, later wins: appsettings.json beside the executable, --config FILE (JSON, same shape),
         environment variables (Sidecar__Services__web__Host=...), command-line overrides (--Sidecar:AccessLog=true).
