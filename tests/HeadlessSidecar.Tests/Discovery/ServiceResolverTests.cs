@@ -167,7 +167,7 @@ public class ServiceResolverTests
     [Fact]
     public async Task ResolveAsync_ShortHostSearchListNxDomainThenSuccess_FirstAnsweringCandidateWins()
     {
-        _dns.Set("_web._tcp.nginx-headless.svc.cluster.local", DnsQueryType.Srv, SrvAnswer(30, ("web-0", "10.0.0.1")))
+        _dns.Set("_web._tcp.nginx-headless.svc.cluster.local", DnsQueryType.Srv, SrvAnswerUnder("nginx-headless.svc.cluster.local", 30, ("web-0", "10.0.0.1")))
             .Set("_web._tcp.nginx-headless.cluster.local", DnsQueryType.Srv, SrvAnswer(30, ("web-9", "10.0.0.9")));
 
         var result = await ResolveAsync(SrvService("nginx-headless"));
@@ -232,7 +232,7 @@ public class ServiceResolverTests
     public async Task ResolveAsync_RefusedThenAnswer_UsesTheAnswer()
     {
         _dns.Set("_web._tcp.nginx-headless.default.svc.cluster.local", DnsQueryType.Srv, DnsQueryResult.Refused())
-            .Set("_web._tcp.nginx-headless.svc.cluster.local", DnsQueryType.Srv, SrvAnswer(30, ("web-0", "10.0.0.1")));
+            .Set("_web._tcp.nginx-headless.svc.cluster.local", DnsQueryType.Srv, SrvAnswerUnder("nginx-headless.svc.cluster.local", 30, ("web-0", "10.0.0.1")));
 
         var result = await ResolveAsync(SrvService("nginx-headless"));
 
@@ -264,7 +264,7 @@ public class ServiceResolverTests
     [Fact]
     public async Task ResolveAsync_KnownFqdn_TriedFirst()
     {
-        _dns.Set("_web._tcp.nginx-headless.svc.cluster.local", DnsQueryType.Srv, SrvAnswer(30, ("web-0", "10.0.0.1")));
+        _dns.Set("_web._tcp.nginx-headless.svc.cluster.local", DnsQueryType.Srv, SrvAnswerUnder("nginx-headless.svc.cluster.local", 30, ("web-0", "10.0.0.1")));
 
         var result = await ResolveAsync(SrvService("nginx-headless"), knownFqdn: "nginx-headless.svc.cluster.local");
 
@@ -275,7 +275,7 @@ public class ServiceResolverTests
     [Fact]
     public async Task ResolveAsync_KnownFqdnGone_WalksTheOtherCandidates()
     {
-        _dns.Set("_web._tcp.nginx-headless.cluster.local", DnsQueryType.Srv, SrvAnswer(30, ("web-0", "10.0.0.1")));
+        _dns.Set("_web._tcp.nginx-headless.cluster.local", DnsQueryType.Srv, SrvAnswerUnder("nginx-headless.cluster.local", 30, ("web-0", "10.0.0.1")));
 
         var result = await ResolveAsync(SrvService("nginx-headless"), knownFqdn: "nginx-headless.svc.cluster.local");
 
