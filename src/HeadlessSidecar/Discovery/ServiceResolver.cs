@@ -144,6 +144,7 @@ internal sealed partial class ServiceResolver
             Log.TargetsOutOfDomain(_logger, srvName, outside, domain);
             if (targets.Count == 0)
             {
+                tally.Add(DnsRejections.Of(DnsRejectReason.OutOfDomain, answer.AdditionalAddresses.Count));
                 return ServiceResolution.Failed($"SRV {srvName}: {DnsRejections.Label(DnsRejectReason.OutOfDomain)}: every target lies outside {fqdn}");
             }
         }

@@ -63,6 +63,9 @@ public sealed class DiscoveryMetricsTests : IDisposable
         Assert.Equal(
             ["added", "address_changed", "removed"],
             _measurements.Where(m => m.Instrument == DiscoveryMetrics.EndpointChangesName).Select(m => m.Tags["change"]).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            ["malformed_name", "mismatched_answer", "out_of_domain", "record_limit"],
+            _measurements.Where(m => m.Instrument == DiscoveryMetrics.RejectedName).Select(m => m.Tags["reason"]).Order(StringComparer.Ordinal));
         Assert.All(_measurements, m => Assert.Equal(0, m.Value));
         Assert.All(_measurements, m => Assert.Equal("web", m.Tags["service"]));
     }
@@ -114,5 +117,15 @@ public sealed class DiscoveryMetricsTests : IDisposable
     {
         _listener.Dispose();
         _provider.Dispose();
+    }
+
+    [Fact]
+    public void Rejected_Counts_OneAddPerReasonWithItsCount()
+    {
+        _metrics.Rejected("web", new DnsRejections(3, 0, 2, 0));
+
+        Assert.Equal(3, Sum(DiscoveryMetrics.RejectedName, "reason", "mismatched_answer"));
+        Assert.Equal(2, Sum(DiscoveryMetrics.RejectedName, "reason", "out_of_domain"));
+        Assert.Equal(2, _measurements.Count(m => m.Instrument == DiscoveryMetrics.RejectedName));
     }
 }
