@@ -34,7 +34,7 @@ internal sealed class CanaryListener : IAsyncDisposable
                 Interlocked.Increment(ref _connections);
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception) when (_stop.IsCancellationRequested)
         {
         }
     }

@@ -78,8 +78,9 @@ internal sealed class ScriptedDnsServer : IAsyncDisposable
                 }
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception) when (_stop.IsCancellationRequested)
         {
+            // Disposed: the socket may throw anything on the way out.
         }
     }
 
@@ -99,7 +100,7 @@ internal sealed class ScriptedDnsServer : IAsyncDisposable
                 }
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception) when (_stop.IsCancellationRequested)
         {
         }
     }
