@@ -94,6 +94,8 @@ public static partial class SidecarOptionsReader
         options.MinRefresh = dns.Duration("MinRefresh", options.MinRefresh, positive: true);
         options.MaxRefresh = dns.Duration("MaxRefresh", options.MaxRefresh, positive: true);
         options.MaxStale = dns.Duration("MaxStale", options.MaxStale);
+        // One DNS message holds at most ~6,000 records (65,535 octets, 11 at least each): a larger cap would be no cap.
+        options.MaxAnswerRecords = dns.Int("MaxAnswerRecords", options.MaxAnswerRecords, 1, ushort.MaxValue);
         if (options.MinRefresh > options.MaxRefresh)
         {
             dns.Error("MaxRefresh", $"'{options.MaxRefresh}' is shorter than MinRefresh ('{options.MinRefresh}')");

@@ -6,14 +6,15 @@ namespace HeadlessSidecar.Discovery;
 
 /// <summary>
 /// Discovery's instruments on the <see cref="SidecarMeter"/> meter, scraped as
-/// <c>headless_sidecar_dns_lookups_total{service,result}</c>, <c>headless_sidecar_dns_stale{service}</c> and
-/// <c>headless_sidecar_endpoint_changes_total{service,change}</c>.
+/// <c>headless_sidecar_dns_lookups_total{service,result}</c>, <c>headless_sidecar_dns_stale{service}</c>,
+/// <c>headless_sidecar_endpoint_changes_total{service,change}</c> and <c>headless_sidecar_dns_rejected_total{service,reason}</c>.
 /// </summary>
 internal sealed class DiscoveryMetrics
 {
     public const string LookupsName = "headless_sidecar.dns.lookups";
     public const string StaleName = "headless_sidecar.dns.stale";
     public const string EndpointChangesName = "headless_sidecar.endpoint.changes";
+    public const string RejectedName = "headless_sidecar.dns.rejected";
 
     private static readonly ResolutionResult[] s_results =
         [ResolutionResult.Success, ResolutionResult.NxDomain, ResolutionResult.Empty, ResolutionResult.Error];
@@ -21,6 +22,7 @@ internal sealed class DiscoveryMetrics
 
     private readonly Counter<long> _lookups;
     private readonly Counter<long> _endpointChanges;
+    private readonly Counter<long> _rejected;
     private readonly EndpointRegistry _registry;
 
     public DiscoveryMetrics(IMeterFactory meterFactory, EndpointRegistry registry, SidecarMeter? sidecarMeter = null)
@@ -32,6 +34,8 @@ internal sealed class DiscoveryMetrics
             description: "DNS resolutions of a service, by result (success, nxdomain, empty, error).");
         _endpointChanges = meter.CreateCounter<long>(EndpointChangesName,
             description: "Changes to a service's discovered pods (added, removed, address_changed).");
+        _rejected = meter.CreateCounter<long>(RejectedName,
+            description: "DNS answers or records not believed, by reason (mismatched_answer, malformed_name, out_of_domain, record_limit).");
         meter.CreateObservableGauge(StaleName, ObserveStale,
             description: "1 while the service's last known good set is served because DNS fails.");
     }
@@ -55,6 +59,13 @@ internal sealed class DiscoveryMetrics
                 _lookups.Add(0, new TagList { { "service", service }, { "result", ResultLabel(result) } });
             }
         }
+        if (_rejected.Enabled)
+        {
+            foreach (var reason in DnsRejections.Reasons)
+            {
+                _rejected.Add(0, new TagList { { "service", service }, { "reason", DnsRejections.Label(reason) } });
+            }
+        }
         if (_endpointChanges.Enabled)
         {
             foreach (var change in s_changes)
@@ -69,6 +80,21 @@ internal sealed class DiscoveryMetrics
         if (_lookups.Enabled)
         {
             _lookups.Add(1, new TagList { { "service", service }, { "result", ResultLabel(result) } });
+        }
+    }
+
+    public void Rejected(string service, DnsRejections rejections)
+    {
+        if (!_rejected.Enabled)
+        {
+            return;
+        }
+        foreach (var reason in DnsRejections.Reasons)
+        {
+            if (rejections[reason] > 0)
+            {
+                _rejected.Add(rejections[reason], new TagList { { "service", service }, { "reason", DnsRejections.Label(reason) } });
+            }
         }
     }
 

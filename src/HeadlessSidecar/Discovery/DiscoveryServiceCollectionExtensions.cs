@@ -19,7 +19,7 @@ internal static class DiscoveryServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(_ => ResolvConf.Load());
         services.TryAddSingleton(sp => EffectiveDnsSettings.Create(sp.GetRequiredService<SidecarOptions>().Dns, sp.GetRequiredService<ResolvConf>()));
-        services.TryAddSingleton<IDnsQuerier, DnsClientQuerier>();
+        services.TryAddSingleton<IDnsQuerier, DnsWireQuerier>();
         services.TryAddSingleton<ServiceResolver>();
         services.TryAddSingleton<DiscoveryMetrics>();
         services.TryAddSingleton<ServiceWatchers>();

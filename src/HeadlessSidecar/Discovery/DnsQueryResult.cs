@@ -4,8 +4,10 @@ namespace HeadlessSidecar.Discovery;
 internal sealed class DnsQueryResult
 {
     private DnsQueryResult(DnsQueryStatus status, IReadOnlyList<DnsSrvRecord> srv, IReadOnlyList<DnsAddressRecord> addresses,
-        IReadOnlyList<DnsPtrRecord> ptr, IReadOnlyList<DnsAddressRecord> additionalAddresses, TimeSpan? ttl, string? error)
+        IReadOnlyList<DnsPtrRecord> ptr, IReadOnlyList<DnsAddressRecord> additionalAddresses, TimeSpan? ttl, string? error,
+        DnsRejections rejections = default)
     {
+        Rejections = rejections;
         Status = status;
         Srv = srv;
         Addresses = addresses;
@@ -32,6 +34,10 @@ internal sealed class DnsQueryResult
     /// <summary>Short reason for <see cref="DnsQueryStatus.Error"/> and <see cref="DnsQueryStatus.Refused"/>:
     /// <c>timeout</c>, <c>SERVFAIL</c>, <c>unreachable (…)</c>, <c>REFUSED</c>…</summary>
     public string? Error { get; }
+
+    /// <summary>What was not believed on the way to this result: datagrams that were not the answer, records outside
+    /// the question, or (for an <see cref="DnsQueryStatus.Error"/>) the reason the whole answer was refused.</summary>
+    public DnsRejections Rejections { get; }
 
     public static DnsQueryResult Success(
         IReadOnlyList<DnsSrvRecord>? srv = null,
@@ -62,6 +68,14 @@ internal sealed class DnsQueryResult
 
     public static DnsQueryResult Failed(string error) =>
         new(DnsQueryStatus.Error, [], [], [], [], ttl: null, error);
+
+    /// <summary>An answer refused as a whole: a lookup error, which never replaces the last good set.</summary>
+    public static DnsQueryResult Rejected(DnsRejectReason reason, string error, int count = 1) =>
+        new(DnsQueryStatus.Error, [], [], [], [], ttl: null, $"{DnsRejections.Label(reason)}: {error}", DnsRejections.Of(reason, count));
+
+    /// <summary>This result with <paramref name="rejections"/> added to its own.</summary>
+    public DnsQueryResult WithRejections(DnsRejections rejections) =>
+        rejections.IsEmpty ? this : new(Status, Srv, Addresses, Ptr, AdditionalAddresses, Ttl, Error, Rejections + rejections);
 
     public static DnsQueryResult Refused(string error = "REFUSED") =>
         new(DnsQueryStatus.Refused, [], [], [], [], ttl: null, error);

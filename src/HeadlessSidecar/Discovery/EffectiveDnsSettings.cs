@@ -12,8 +12,10 @@ internal sealed class EffectiveDnsSettings
     public const int DnsPort = 53;
     public const int DefaultNdots = 1;
 
-    public EffectiveDnsSettings(IReadOnlyList<IPEndPoint> servers, IReadOnlyList<string> search, int ndots, TimeSpan timeout)
+    public EffectiveDnsSettings(IReadOnlyList<IPEndPoint> servers, IReadOnlyList<string> search, int ndots, TimeSpan timeout,
+        int maxAnswerRecords = DnsOptions.DefaultMaxAnswerRecords)
     {
+        MaxAnswerRecords = maxAnswerRecords;
         Servers = servers;
         Search = search;
         Ndots = ndots;
@@ -29,6 +31,9 @@ internal sealed class EffectiveDnsSettings
 
     /// <summary>Per query attempt.</summary>
     public TimeSpan Timeout { get; }
+
+    /// <summary><c>Dns:MaxAnswerRecords</c>.</summary>
+    public int MaxAnswerRecords { get; }
 
     public static EffectiveDnsSettings Create(DnsOptions options, ResolvConf resolvConf)
     {
@@ -49,6 +54,6 @@ internal sealed class EffectiveDnsSettings
             : resolvConf.Search;
 
         var ndots = options.Ndots ?? resolvConf.Ndots ?? DefaultNdots;
-        return new EffectiveDnsSettings(servers, search, ndots, options.Timeout);
+        return new EffectiveDnsSettings(servers, search, ndots, options.Timeout, options.MaxAnswerRecords);
     }
 }

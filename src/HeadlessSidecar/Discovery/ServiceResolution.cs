@@ -4,8 +4,9 @@ namespace HeadlessSidecar.Discovery;
 internal sealed class ServiceResolution
 {
     private ServiceResolution(ResolutionResult result, IReadOnlyList<PodEndpoint> pods, TimeSpan ttl, string? fqdn,
-        string? error, IReadOnlyList<string> warnings)
+        string? error, IReadOnlyList<string> warnings, DnsRejections rejections = default)
     {
+        Rejections = rejections;
         Result = result;
         Pods = pods;
         Ttl = ttl;
@@ -31,6 +32,12 @@ internal sealed class ServiceResolution
     public IReadOnlyList<string> Warnings { get; }
 
     public bool IsPartial => Warnings.Count > 0;
+
+    /// <summary>What DNS said that was not believed on the way (<c>headless_sidecar_dns_rejected_total</c>).</summary>
+    public DnsRejections Rejections { get; }
+
+    public ServiceResolution WithRejections(DnsRejections rejections) =>
+        rejections.IsEmpty ? this : new(Result, Pods, Ttl, Fqdn, Error, Warnings, Rejections + rejections);
 
     public static ServiceResolution Success(IReadOnlyList<PodEndpoint> pods, TimeSpan ttl, string fqdn, IReadOnlyList<string>? warnings = null) =>
         new(ResolutionResult.Success, pods, ttl, fqdn, error: null, warnings ?? []);

@@ -12,6 +12,9 @@ internal sealed partial class ServiceResolver
         [LoggerMessage(3, LogLevel.Debug, "Service {Service}: {Candidate} is not served ({Refusal}), trying the next search candidate.")]
         public static partial void CandidateRefused(ILogger logger, string service, string candidate, string refusal);
 
+        [LoggerMessage(4, LogLevel.Debug, "{SrvName}: {Count} targets lie outside {Domain}; left out with their glue.")]
+        public static partial void TargetsOutOfDomain(ILogger logger, string srvName, int count, string domain);
+
         [LoggerMessage(2, LogLevel.Debug, "{SrvName}: target {Target} has no A or AAAA record; left out.")]
         public static partial void TargetWithoutAddress(ILogger logger, string srvName, string target);
     }

@@ -18,6 +18,13 @@ namespace HeadlessSidecar.Discovery;
 /// the whole answer: the pods it concerns keep what the previous answer said about them (<c>knownPods</c>), pods never
 /// seen before are left out (SRV) or named by their dashed address (PTR), and the answer is marked partial. Only when
 /// nothing usable is left does the resolution fail.
+/// <para>Answers are untrusted (<see cref="DnsResponseReader"/> checks each message): the service's domain is the
+/// candidate that answered (<c>nginx-headless.default.svc.cluster.local</c>), and only names inside it are used: SRV
+/// targets outside it are left out with their glue (and never looked up), glue owned by another name is ignored, a
+/// PTR naming another domain drops the name (the pod keeps its dashed address). The whole Service FQDN rather than the
+/// namespace's <c>svc.&lt;cluster domain&gt;</c> zone: cluster DNS only ever names a Service's pods under the Service
+/// (<c>web-0.nginx-headless…</c>, <c>10-0-0-7.nginx-headless…</c>), and the wider zone would let a poisoned answer
+/// point at another Service's pods. An SRV answer whose every target lies outside fails as a whole.</para>
 /// </remarks>
 internal sealed partial class ServiceResolver
 {
@@ -70,14 +77,15 @@ internal sealed partial class ServiceResolver
 
         TimeSpan? negativeTtl = null;
         string? refusal = null;
+        var tally = new RejectionTally();
         foreach (var candidate in Candidates(service.Host, knownFqdn))
         {
             var outcome = service.PortName is { Length: > 0 } portName
-                ? await ResolveSrvAsync(candidate, portName, knownPods, cancellationToken)
-                : await ResolveAddressesAsync(candidate, RequirePort(service), knownPods, cancellationToken);
+                ? await ResolveSrvAsync(candidate, portName, knownPods, tally, cancellationToken)
+                : await ResolveAddressesAsync(candidate, RequirePort(service), knownPods, tally, cancellationToken);
             if (outcome.Answer is { } answer)
             {
-                return answer;
+                return answer.WithRejections(tally.Total);
             }
             if (outcome.Refusal is { } refused)
             {
@@ -90,15 +98,17 @@ internal sealed partial class ServiceResolver
                 negativeTtl = Min(negativeTtl, outcome.NegativeTtl);
             }
         }
-        return negativeTtl is { } ttl ? ServiceResolution.NxDomain(ttl) : ServiceResolution.Failed(refusal!);
+        var none = negativeTtl is { } ttl ? ServiceResolution.NxDomain(ttl) : ServiceResolution.Failed(refusal!);
+        return none.WithRejections(tally.Total);
     }
 
     private async Task<CandidateOutcome> ResolveSrvAsync(string candidate, string portName, IReadOnlyList<PodEndpoint> knownPods,
-        CancellationToken cancellationToken)
+        RejectionTally tally, CancellationToken cancellationToken)
     {
         var srvName = $"_{portName}._tcp.{candidate}";
         var fqdn = Fqdn(candidate);
-        var answer = await _querier.QueryAsync(srvName, DnsQueryType.Srv, cancellationToken);
+        var domain = DnsNames.Absolute(candidate);
+        var answer = tally.Count(await _querier.QueryAsync(srvName, DnsQueryType.Srv, cancellationToken));
         switch (answer.Status)
         {
             case DnsQueryStatus.NxDomain:
@@ -113,12 +123,29 @@ internal sealed partial class ServiceResolver
 
         // One pod per target; a target of "." means "no service here" (RFC 2782).
         var targets = new Dictionary<string, DnsSrvRecord>(StringComparer.Ordinal);
+        var outside = 0;
         foreach (var record in answer.Srv.OrderBy(r => r.Priority).ThenBy(r => r.Port))
         {
             var target = DnsNames.Absolute(record.Target);
-            if (target != ".")
+            if (target == ".")
             {
-                targets.TryAdd(target, record);
+                continue;
+            }
+            if (!IsInDomain(target, domain))
+            {
+                outside++;
+                continue;
+            }
+            targets.TryAdd(target, record);
+        }
+        if (outside > 0)
+        {
+            tally.Add(DnsRejections.Of(DnsRejectReason.OutOfDomain, outside));
+            Log.TargetsOutOfDomain(_logger, srvName, outside, domain);
+            if (targets.Count == 0)
+            {
+                tally.Add(DnsRejections.Of(DnsRejectReason.OutOfDomain, answer.AdditionalAddresses.Count));
+                return ServiceResolution.Failed($"SRV {srvName}: {DnsRejections.Label(DnsRejectReason.OutOfDomain)}: every target lies outside {fqdn}");
             }
         }
         var ttl = answer.Ttl!.Value;
@@ -127,14 +154,21 @@ internal sealed partial class ServiceResolver
             return ServiceResolution.Empty(ttl, fqdn);
         }
 
-        var addresses = answer.AdditionalAddresses
-            .GroupBy(r => DnsNames.Absolute(r.Name), StringComparer.Ordinal)
+        // Glue counts only for the in-domain targets it is owned by: never for another name, however it is spelt.
+        var glue = answer.AdditionalAddresses.ToLookup(r => DnsNames.Absolute(r.Name), StringComparer.Ordinal);
+        var addresses = glue
+            .Where(g => targets.ContainsKey(g.Key))
             .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        var strayGlue = glue.Where(g => !targets.ContainsKey(g.Key)).Sum(g => g.Count());
+        if (strayGlue > 0)
+        {
+            tally.Add(DnsRejections.Of(DnsRejectReason.OutOfDomain, strayGlue));
+        }
         var missing = targets.Keys.Where(t => !addresses.ContainsKey(t)).ToList();
         var errors = new Dictionary<string, string>(StringComparer.Ordinal);
         if (missing.Count > 0)
         {
-            var answers = await QueryAllAsync(missing.SelectMany(t => new[] { (t, DnsQueryType.A), (t, DnsQueryType.Aaaa) }), cancellationToken);
+            var answers = await QueryAllAsync(missing.SelectMany(t => new[] { (t, DnsQueryType.A), (t, DnsQueryType.Aaaa) }), tally, cancellationToken);
             foreach (var target in missing)
             {
                 var a = answers[(target, DnsQueryType.A)];
@@ -186,13 +220,14 @@ internal sealed partial class ServiceResolver
     }
 
     private async Task<CandidateOutcome> ResolveAddressesAsync(string candidate, int port, IReadOnlyList<PodEndpoint> knownPods,
-        CancellationToken cancellationToken)
+        RejectionTally tally, CancellationToken cancellationToken)
     {
         var fqdn = Fqdn(candidate);
+        var domain = DnsNames.Absolute(candidate);
         var aTask = _querier.QueryAsync(candidate, DnsQueryType.A, cancellationToken);
         var aaaaTask = _querier.QueryAsync(candidate, DnsQueryType.Aaaa, cancellationToken);
-        var a = await aTask;
-        var aaaa = await aaaaTask;
+        var a = tally.Count(await aTask);
+        var aaaa = tally.Count(await aaaaTask);
 
         if (a.Status is DnsQueryStatus.NxDomain or DnsQueryStatus.Refused && aaaa.Status is DnsQueryStatus.NxDomain or DnsQueryStatus.Refused)
         {
@@ -223,13 +258,20 @@ internal sealed partial class ServiceResolver
 
         var ttl = answered.Min(r => r.Ttl!.Value);
         var addresses = answered.SelectMany(r => r.Addresses).Select(r => r.Address).Distinct().ToList();
-        var ptrs = await QueryAllAsync(addresses.Select(address => (DnsNames.ReverseLookupName(address), DnsQueryType.Ptr)), cancellationToken);
+        var ptrs = await QueryAllAsync(addresses.Select(address => (DnsNames.ReverseLookupName(address), DnsQueryType.Ptr)), tally, cancellationToken);
         foreach (var address in addresses)
         {
             var ptr = ptrs[(DnsNames.ReverseLookupName(address), DnsQueryType.Ptr)];
-            if (ptr.Status == DnsQueryStatus.Success)
+            // A PTR into another domain says nothing about this Service: the name goes, the address (from the
+            // Service's own A/AAAA answer) stays.
+            var inDomain = ptr.Ptr.Select(r => DnsNames.Absolute(r.Target)).Where(t => IsInDomain(t, domain)).Order(StringComparer.Ordinal).ToList();
+            if (inDomain.Count < ptr.Ptr.Count)
             {
-                var target = ptr.Ptr.Select(r => DnsNames.Absolute(r.Target)).Order(StringComparer.Ordinal).First();
+                tally.Add(DnsRejections.Of(DnsRejectReason.OutOfDomain, ptr.Ptr.Count - inDomain.Count));
+            }
+            if (ptr.Status == DnsQueryStatus.Success && inDomain.Count > 0)
+            {
+                var target = inDomain[0];
                 var (name, ordinal) = PodNameParser.Parse(target);
                 ttl = Min(ttl, ptr.Ttl!.Value);
                 pods.Add(new PodEndpoint(name, ordinal, address, port, DnsNames.Relative(target)));
@@ -251,13 +293,56 @@ internal sealed partial class ServiceResolver
     }
 
     private async Task<ConcurrentDictionary<(string Name, DnsQueryType Type), DnsQueryResult>> QueryAllAsync(
-        IEnumerable<(string Name, DnsQueryType Type)> queries, CancellationToken cancellationToken)
+        IEnumerable<(string Name, DnsQueryType Type)> queries, RejectionTally tally, CancellationToken cancellationToken)
     {
         var results = new ConcurrentDictionary<(string, DnsQueryType), DnsQueryResult>();
         var options = new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentLookups, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(queries.Distinct(), options, async (query, token) =>
-            results[query] = await _querier.QueryAsync(query.Name, query.Type, token));
+            results[query] = tally.Count(await _querier.QueryAsync(query.Name, query.Type, token)));
         return results;
+    }
+
+    /// <summary><paramref name="name"/> is <paramref name="domain"/> or below it; both absolute and lower-case. The
+    /// names come from <see cref="DnsWireName.ToHostName"/>, where a dot is only ever a label boundary.</summary>
+    internal static bool IsInDomain(string name, string domain) =>
+        name.Length >= domain.Length
+        && name.EndsWith(domain, StringComparison.Ordinal)
+        && (name.Length == domain.Length || name[name.Length - domain.Length - 1] == '.');
+
+    /// <summary>What one resolution did not believe, added up across its parallel lookups.</summary>
+    private sealed class RejectionTally
+    {
+        private readonly Lock _lock = new();
+        private DnsRejections _total;
+
+        public DnsRejections Total
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return _total;
+                }
+            }
+        }
+
+        public void Add(DnsRejections rejections)
+        {
+            if (rejections.IsEmpty)
+            {
+                return;
+            }
+            lock (_lock)
+            {
+                _total += rejections;
+            }
+        }
+
+        public DnsQueryResult Count(DnsQueryResult result)
+        {
+            Add(result.Rejections);
+            return result;
+        }
     }
 
     /// <summary>One pod per name (preferring an IPv4, then the lowest address, so a shuffled answer does not flap),

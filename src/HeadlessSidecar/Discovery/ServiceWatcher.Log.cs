@@ -33,6 +33,9 @@ internal sealed partial class ServiceWatcher
         [LoggerMessage(9, LogLevel.Error, "Service {Service}: resolution failed unexpectedly.")]
         public static partial void ResolutionCrashed(ILogger logger, string service, Exception exception);
 
+        [LoggerMessage(11, LogLevel.Warning, "Service {Service}: DNS data not believed ({Rejections}); see headless_sidecar_dns_rejected_total.")]
+        public static partial void AnswersRejected(ILogger logger, string service, string rejections);
+
         [LoggerMessage(10, LogLevel.Error, "Service {Service}: a subscriber to endpoint changes failed.")]
         public static partial void SubscriberFailed(ILogger logger, string service, Exception exception);
     }

@@ -35,6 +35,12 @@ internal sealed partial class ServiceWatcher
     private DateTimeOffset? _failingSince;
     private int _failures;
     private int _partialAnswers;
+    private DnsRejections _rejectionsUnlogged;
+    private DateTimeOffset? _rejectionsLoggedAt;
+
+    /// <summary>At most one line per service per interval about rejected DNS data: a hostile server decides how much
+    /// of it there is, not how much we log (the counter keeps the exact count).</summary>
+    internal static readonly TimeSpan RejectionLogInterval = TimeSpan.FromMinutes(1);
 
     public ServiceWatcher(ServiceOptions service, DnsOptions dns, ServiceEndpoints endpoints, ServiceResolver resolver,
         TimeProvider timeProvider, ILogger<ServiceWatcher> logger, DiscoveryMetrics? metrics = null, RefreshSchedule? schedule = null)
@@ -127,6 +133,23 @@ internal sealed partial class ServiceWatcher
         }
     }
 
+    private void NoteRejections(DnsRejections rejections, DateTimeOffset now)
+    {
+        if (rejections.IsEmpty)
+        {
+            return;
+        }
+        _metrics?.Rejected(Service, rejections);
+        _rejectionsUnlogged += rejections;
+        if (_rejectionsLoggedAt is { } last && now - last < RejectionLogInterval)
+        {
+            return;
+        }
+        Log.AnswersRejected(_logger, Service, _rejectionsUnlogged.ToString());
+        _rejectionsUnlogged = DnsRejections.None;
+        _rejectionsLoggedAt = now;
+    }
+
     private async Task<ServiceResolution> ResolveAsync(CancellationToken cancellationToken)
     {
         try
@@ -146,6 +169,7 @@ internal sealed partial class ServiceWatcher
         var now = _time.GetUtcNow();
         var current = Endpoints.Current;
         _metrics?.LookupCompleted(Service, resolution.Result);
+        NoteRejections(resolution.Rejections, now);
 
         ServiceSnapshot next;
         TimeSpan delay;

@@ -212,6 +212,27 @@ public sealed class DiscoveryTests
     }
 
     [Fact]
+    public async Task ThousandPodSrvAnswer_UnderTheDefaultRecordCap_ResolvedCompletely()
+    {
+        // 1,000 SRV records and the glue that fits: inside Dns:MaxAnswerRecords' default of 5,000. A short Service
+        // name, as perf/run's: SRV targets go uncompressed (RFC 2782), and with "nginx-headless" 1,000 of them
+        // overflow a 64 KiB message (Knot answers SERVFAIL).
+        var zone = new ClusterZone { Ttl = 30 };
+        var service = zone.AddService("big", "default", ("web", 8080));
+        for (var i = 0; i < 1000; i++)
+        {
+            service.AddPod($"web-{i}", IPAddress.Parse($"10.2.{i / 250}.{i % 250 + 1}"));
+        }
+        await using var dns = await KnotDnsServer.StartAsync(zone, Ct);
+        await using var sidecar = await TestSidecar.StartAsync(dns.EndPoint, s => s["Sidecar:Services:web:Host"] = "big", cancellationToken: Ct);
+        var pods = (await sidecar.PeersAsync(cancellationToken: Ct)).GetProperty("pods").EnumerateArray().ToList();
+        Assert.Equal(Enumerable.Range(0, 1000), pods.Select(p => p.GetProperty("ordinal").GetInt32()));
+        Assert.Equal("10.2.3.250", pods[999].GetProperty("address").GetString());
+        var metrics = await sidecar.MetricsAsync(Ct);
+        Assert.Equal(0, TestSidecar.Series(metrics, "headless_sidecar_dns_rejected_total", ("service", "web"), ("reason", "record_limit")));
+    }
+
+    [Fact]
     public async Task AAndPtrDiscovery_WithoutPortName_NamesPodsFromPtr()
     {
         await using var cluster = await TestCluster.StartAsync(2, cancellationToken: Ct);

@@ -36,6 +36,10 @@ public sealed class MetricsTests
         Assert.Equal(3, TestSidecar.Series(metrics, "headless_sidecar_endpoint_changes_total", ("service", "web"), ("change", "added")));
         Assert.Equal(0, TestSidecar.Series(metrics, "headless_sidecar_dns_stale", ("service", "web")));
         Assert.True(TestSidecar.Series(metrics, "headless_sidecar_dns_lookups_total", ("service", "web"), ("result", "success")) >= 1);
+        foreach (var reason in new[] { "mismatched_answer", "malformed_name", "out_of_domain", "record_limit" })
+        {
+            Assert.Equal(0, TestSidecar.Series(metrics, "headless_sidecar_dns_rejected_total", ("service", "web"), ("reason", reason)));
+        }
         // Exported at 0 from the moment the service (pod) is known.
         Assert.Equal(0, TestSidecar.Series(metrics, "headless_sidecar_retry_budget_exhausted_total", ("service", "web")));
         Assert.Equal(0, TestSidecar.Series(metrics, "headless_sidecar_ejections_total", ("service", "web"), ("pod", "web-2")));

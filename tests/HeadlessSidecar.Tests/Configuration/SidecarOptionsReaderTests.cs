@@ -40,6 +40,7 @@ public class SidecarOptionsReaderTests
         Assert.Null(options.Dns.Servers);
         Assert.Equal(TimeSpan.FromSeconds(2), options.Dns.Timeout);
         Assert.Equal(TimeSpan.FromMinutes(5), options.Dns.MaxStale);
+        Assert.Equal(5000, options.Dns.MaxAnswerRecords);
         var web = Assert.Single(options.Services);
         Assert.Equal("web", web.Name);
         Assert.Equal(ServiceProtocol.Http, web.Protocol);
@@ -72,6 +73,26 @@ public class SidecarOptionsReaderTests
         var options = Read(out var errors, ("Sidecar:Services:web:Timeouts:Connect", text));
         Assert.Empty(errors);
         Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), options.Services[0].Timeouts.Connect);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("65536")]
+    [InlineData("many")]
+    public void Read_MaxAnswerRecordsOutOfRange_NamesKey(string value)
+    {
+        Assert.Equal($"Sidecar:Dns:MaxAnswerRecords: '{value}' is not a whole number from 1 to 65535",
+            SingleError(("Sidecar:Dns:MaxAnswerRecords", value)));
+    }
+
+    [Theory]
+    [InlineData("1", 1)]
+    [InlineData("65535", 65535)]
+    public void Read_MaxAnswerRecordsAtTheEdges_Accepted(string value, int expected)
+    {
+        var options = Read(out var errors, ("Sidecar:Dns:MaxAnswerRecords", value));
+        Assert.Empty(errors);
+        Assert.Equal(expected, options.Dns.MaxAnswerRecords);
     }
 
     [Fact]

@@ -63,6 +63,9 @@ public sealed class DiscoveryMetricsTests : IDisposable
         Assert.Equal(
             ["added", "address_changed", "removed"],
             _measurements.Where(m => m.Instrument == DiscoveryMetrics.EndpointChangesName).Select(m => m.Tags["change"]).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            ["malformed_name", "mismatched_answer", "out_of_domain", "record_limit"],
+            _measurements.Where(m => m.Instrument == DiscoveryMetrics.RejectedName).Select(m => m.Tags["reason"]).Order(StringComparer.Ordinal));
         Assert.All(_measurements, m => Assert.Equal(0, m.Value));
         Assert.All(_measurements, m => Assert.Equal("web", m.Tags["service"]));
     }
@@ -114,5 +117,53 @@ public sealed class DiscoveryMetricsTests : IDisposable
     {
         _listener.Dispose();
         _provider.Dispose();
+    }
+
+    [Fact]
+    public void Rejected_Counts_OneAddPerReasonWithItsCount()
+    {
+        _metrics.Rejected("web", new DnsRejections(3, 0, 2, 0));
+
+        Assert.Equal(3, Sum(DiscoveryMetrics.RejectedName, "reason", "mismatched_answer"));
+        Assert.Equal(2, Sum(DiscoveryMetrics.RejectedName, "reason", "out_of_domain"));
+        Assert.Equal(2, _measurements.Count(m => m.Instrument == DiscoveryMetrics.RejectedName));
+    }
+
+    private sealed class WatcherLog : Microsoft.Extensions.Logging.ILogger<ServiceWatcher>
+    {
+        private readonly Demo.CollectingLogger _inner = new();
+
+        public IReadOnlyCollection<string> Messages => _inner.Messages;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state,
+            Exception? exception, Func<TState, Exception?, string> formatter) => _inner.Log(logLevel, eventId, state, exception, formatter);
+    }
+
+    [Fact]
+    public async Task Watcher_RejectionsInEveryAnswer_CountedEveryTimeLoggedAtMostOncePerMinute()
+    {
+        var log = new WatcherLog();
+        await using var h = new WatcherHarness(metrics: _metrics, endpoints: _registry["web"], logger: log);
+        h.Querier.Set(SrvName, DnsQueryType.Srv,
+            SrvAnswer(5, ("web-0", "10.0.0.1")).WithRejections(DnsRejections.Of(DnsRejectReason.MismatchedAnswer, 3)));
+        await h.StartAsync();
+        await h.AdvanceAsync(5);
+        await h.AdvanceAsync(5);
+
+        Assert.Equal(9, Sum(DiscoveryMetrics.RejectedName, "reason", "mismatched_answer"));
+        Assert.Single(log.Messages, m => m.Contains("not believed", StringComparison.Ordinal));
+
+        await h.AdvanceAsync(ServiceWatcher.RejectionLogInterval);
+
+        var lines = log.Messages.Where(m => m.Contains("not believed", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, lines.Count);
+        // The second line sums what the quiet minute held back.
+        Assert.Contains("mismatched_answer 9", lines[1], StringComparison.Ordinal);
+        Assert.Equal(["web-0"], h.Current.Pods.Select(p => p.Name));
     }
 }

@@ -28,7 +28,7 @@ public class DiscoveryServiceCollectionExtensionsTests
     {
         using var provider = HostServices().AddDiscovery().BuildServiceProvider();
 
-        Assert.IsType<DnsClientQuerier>(provider.GetRequiredService<IDnsQuerier>());
+        Assert.IsType<DnsWireQuerier>(provider.GetRequiredService<IDnsQuerier>());
         Assert.Single(provider.GetRequiredService<ServiceWatchers>().All);
         Assert.Contains(provider.GetServices<IHostedService>(), s => s is DiscoveryHostedService);
         Assert.Equal([new IPEndPoint(IPAddress.Loopback, 5353)], provider.GetRequiredService<EffectiveDnsSettings>().Servers);

@@ -11,7 +11,7 @@ internal static class Dns
 
     public static TimeSpan Seconds(double value) => TimeSpan.FromSeconds(value);
 
-    public static string Pod(string label) => $"{label}.{Service}.";
+    public static string Pod(string label, string service = Service) => $"{label}.{service}.";
 
     public static DnsSrvRecord Srv(string target, int port = 80, double ttl = 30, string name = SrvName) =>
         new(name + ".", 0, 33, port, target, Seconds(ttl));
@@ -27,6 +27,12 @@ internal static class Dns
         DnsQueryResult.Success(
             srv: [.. pods.Select(p => Srv(Pod(p.Label), ttl: ttl))],
             additionalAddresses: [.. pods.Select(p => Address(Pod(p.Label), p.Address, ttl))]);
+
+    /// <summary>An SRV answer for another search candidate, its targets under that name as cluster DNS writes them.</summary>
+    public static DnsQueryResult SrvAnswerUnder(string service, double ttl, params (string Label, string Address)[] pods) =>
+        DnsQueryResult.Success(
+            srv: [.. pods.Select(p => Srv(Pod(p.Label, service), ttl: ttl, name: "_web._tcp." + service))],
+            additionalAddresses: [.. pods.Select(p => Address(Pod(p.Label, service), p.Address, ttl))]);
 
     public static DnsQueryResult A(double ttl, params string[] addresses) =>
         DnsQueryResult.Success(addresses: [.. addresses.Select(a => Address(Service + ".", a, ttl))]);

@@ -167,7 +167,7 @@ public class ServiceResolverTests
     [Fact]
     public async Task ResolveAsync_ShortHostSearchListNxDomainThenSuccess_FirstAnsweringCandidateWins()
     {
-        _dns.Set("_web._tcp.nginx-headless.svc.cluster.local", DnsQueryType.Srv, SrvAnswer(30, ("web-0", "10.0.0.1")))
+        _dns.Set("_web._tcp.nginx-headless.svc.cluster.local", DnsQueryType.Srv, SrvAnswerUnder("nginx-headless.svc.cluster.local", 30, ("web-0", "10.0.0.1")))
             .Set("_web._tcp.nginx-headless.cluster.local", DnsQueryType.Srv, SrvAnswer(30, ("web-9", "10.0.0.9")));
 
         var result = await ResolveAsync(SrvService("nginx-headless"));
@@ -232,7 +232,7 @@ public class ServiceResolverTests
     public async Task ResolveAsync_RefusedThenAnswer_UsesTheAnswer()
     {
         _dns.Set("_web._tcp.nginx-headless.default.svc.cluster.local", DnsQueryType.Srv, DnsQueryResult.Refused())
-            .Set("_web._tcp.nginx-headless.svc.cluster.local", DnsQueryType.Srv, SrvAnswer(30, ("web-0", "10.0.0.1")));
+            .Set("_web._tcp.nginx-headless.svc.cluster.local", DnsQueryType.Srv, SrvAnswerUnder("nginx-headless.svc.cluster.local", 30, ("web-0", "10.0.0.1")));
 
         var result = await ResolveAsync(SrvService("nginx-headless"));
 
@@ -264,7 +264,7 @@ public class ServiceResolverTests
     [Fact]
     public async Task ResolveAsync_KnownFqdn_TriedFirst()
     {
-        _dns.Set("_web._tcp.nginx-headless.svc.cluster.local", DnsQueryType.Srv, SrvAnswer(30, ("web-0", "10.0.0.1")));
+        _dns.Set("_web._tcp.nginx-headless.svc.cluster.local", DnsQueryType.Srv, SrvAnswerUnder("nginx-headless.svc.cluster.local", 30, ("web-0", "10.0.0.1")));
 
         var result = await ResolveAsync(SrvService("nginx-headless"), knownFqdn: "nginx-headless.svc.cluster.local");
 
@@ -275,7 +275,7 @@ public class ServiceResolverTests
     [Fact]
     public async Task ResolveAsync_KnownFqdnGone_WalksTheOtherCandidates()
     {
-        _dns.Set("_web._tcp.nginx-headless.cluster.local", DnsQueryType.Srv, SrvAnswer(30, ("web-0", "10.0.0.1")));
+        _dns.Set("_web._tcp.nginx-headless.cluster.local", DnsQueryType.Srv, SrvAnswerUnder("nginx-headless.cluster.local", 30, ("web-0", "10.0.0.1")));
 
         var result = await ResolveAsync(SrvService("nginx-headless"), knownFqdn: "nginx-headless.svc.cluster.local");
 
@@ -484,5 +484,106 @@ public class ServiceResolverTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             Resolver().ResolveAsync(SrvService(), null, [], new CancellationToken(canceled: true)));
+    }
+    [Fact]
+    public async Task ResolveAsync_TargetOutsideTheServiceWithGlue_LeftOutNeverLookedUpAndCounted()
+    {
+        _dns.Set(SrvName, DnsQueryType.Srv, DnsQueryResult.Success(
+                srv: [Srv(Pod("web-0")), Srv("canary.example.com."), Srv("web-1.other.default.svc.cluster.local.")],
+                additionalAddresses: [Address(Pod("web-0"), "10.0.0.1"), Address("canary.example.com.", "10.9.9.9"),
+                    Address("web-1.other.default.svc.cluster.local.", "10.9.9.8")]))
+            .Set("canary.example.com", DnsQueryType.A, A(30, "10.9.9.9"));
+
+        var result = await ResolveAsync(SrvService());
+
+        Assert.Equal(ResolutionResult.Success, result.Result);
+        Assert.Equal([("web-0", "10.0.0.1")], result.Pods.Select(p => (p.Name, p.Address.ToString())));
+        Assert.Equal(4, result.Rejections.OutOfDomain);
+        Assert.Equal([(SrvName + ".", DnsQueryType.Srv)], _dns.Queries);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_GlueForTheTargetUnderAnotherSpelling_NotUsedForIt()
+    {
+        // Glue owned by a name that only looks like the target (a suffix of it) must not stand in for it.
+        _dns.Set(SrvName, DnsQueryType.Srv, DnsQueryResult.Success(
+                srv: [Srv(Pod("web-0"))],
+                additionalAddresses: [Address("x" + Pod("web-0"), "10.9.9.9")]))
+            .Set(Pod("web-0"), DnsQueryType.A, A(30, "10.0.0.1"))
+            .Set(Pod("web-0"), DnsQueryType.Aaaa, DnsQueryResult.NoData());
+
+        var result = await ResolveAsync(SrvService());
+
+        Assert.Equal(["10.0.0.1"], result.Pods.Select(p => p.Address.ToString()));
+        Assert.Equal(1, result.Rejections.OutOfDomain);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_EveryTargetOutsideTheService_ErrorSoTheLastGoodSetStays()
+    {
+        _dns.Set(SrvName, DnsQueryType.Srv, DnsQueryResult.Success(
+            srv: [Srv("canary.example.com.")], additionalAddresses: [Address("canary.example.com.", "10.9.9.9")]));
+
+        var result = await ResolveAsync(SrvService());
+
+        Assert.Equal(ResolutionResult.Error, result.Result);
+        Assert.Contains("out_of_domain", result.Error, StringComparison.Ordinal);
+        Assert.Equal(2, result.Rejections.OutOfDomain);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_TargetIsTheServiceNameItself_InDomain()
+    {
+        // A ClusterIP Service's SRV names the Service itself.
+        _dns.Set(SrvName, DnsQueryType.Srv, DnsQueryResult.Success(
+            srv: [Srv(Service + ".")], additionalAddresses: [Address(Service + ".", "10.0.0.1")]));
+
+        var result = await ResolveAsync(SrvService());
+
+        Assert.Equal(["10.0.0.1"], result.Pods.Select(p => p.Address.ToString()));
+        Assert.True(result.Rejections.IsEmpty);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_PtrIntoAnotherDomain_NameDroppedPodKept()
+    {
+        _dns.Set(Service, DnsQueryType.A, A(30, "10.0.0.1"))
+            .Set(Service, DnsQueryType.Aaaa, DnsQueryResult.NoData())
+            .Set(DnsNames.ReverseLookupName(IPAddress.Parse("10.0.0.1")), DnsQueryType.Ptr,
+                DnsQueryResult.Success(ptr: [Ptr("10.0.0.1", "web-0.evil.example.com.")]));
+
+        var result = await ResolveAsync(AddressService());
+
+        var pod = Assert.Single(result.Pods);
+        Assert.Equal("10-0-0-1", pod.Name);
+        Assert.Null(pod.Ordinal);
+        Assert.Equal($"10-0-0-1.{Service}", pod.HostName);
+        Assert.Equal(1, result.Rejections.OutOfDomain);
+    }
+
+    [Fact]
+    public async Task ResolveAsync_QuerierRejections_AddedUpAcrossCandidatesAndLookups()
+    {
+        _dns.Set("_web._tcp.nginx-headless.default.svc.cluster.local", DnsQueryType.Srv,
+                DnsQueryResult.NxDomain(Seconds(5)).WithRejections(DnsRejections.Of(DnsRejectReason.MismatchedAnswer, 2)))
+            .Set("_web._tcp.nginx-headless.svc.cluster.local", DnsQueryType.Srv,
+                DnsQueryResult.Rejected(DnsRejectReason.MalformedName, "malformed name in an SRV target"));
+
+        var result = await ResolveAsync(SrvService("nginx-headless"));
+
+        Assert.Equal(ResolutionResult.Error, result.Result);
+        Assert.Equal(new DnsRejections(2, 1, 0, 0), result.Rejections);
+    }
+
+    [Theory]
+    [InlineData("web-0.nginx-headless.default.svc.cluster.local.", true)]
+    [InlineData("nginx-headless.default.svc.cluster.local.", true)]
+    [InlineData("xnginx-headless.default.svc.cluster.local.", false)]
+    [InlineData("default.svc.cluster.local.", false)]
+    [InlineData("web-0.other.default.svc.cluster.local.", false)]
+    [InlineData(".", false)]
+    public void IsInDomain_Name_InsideOnlyAtALabelBoundary(string name, bool expected)
+    {
+        Assert.Equal(expected, ServiceResolver.IsInDomain(name, Service + "."));
     }
 }

@@ -20,7 +20,8 @@ internal sealed class WatcherHarness : IAsyncDisposable
     private readonly DateTimeOffset _start;
     private Task? _run;
 
-    public WatcherHarness(DnsOptions? dns = null, double random = 0, DiscoveryMetrics? metrics = null, ServiceEndpoints? endpoints = null)
+    public WatcherHarness(DnsOptions? dns = null, double random = 0, DiscoveryMetrics? metrics = null, ServiceEndpoints? endpoints = null,
+        Microsoft.Extensions.Logging.ILogger<ServiceWatcher>? logger = null)
     {
         Options = dns ?? new DnsOptions
         {
@@ -33,7 +34,7 @@ internal sealed class WatcherHarness : IAsyncDisposable
         var resolver = new ServiceResolver(Querier,
             new EffectiveDnsSettings([new IPEndPoint(IPAddress.Loopback, 53)], [], 1, TimeSpan.FromSeconds(1)),
             NullLogger<ServiceResolver>.Instance);
-        Watcher = new ServiceWatcher(service, Options, Endpoints, resolver, Time, NullLogger<ServiceWatcher>.Instance, metrics,
+        Watcher = new ServiceWatcher(service, Options, Endpoints, resolver, Time, logger ?? NullLogger<ServiceWatcher>.Instance, metrics,
             new RefreshSchedule(Options.MinRefresh, Options.MaxRefresh, () => random));
         Watcher.Waiting += due => _waits.Writer.TryWrite(due);
         _start = Time.GetUtcNow();
