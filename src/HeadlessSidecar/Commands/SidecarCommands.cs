@@ -105,12 +105,17 @@ internal static class SidecarCommands
           headless-sidecar [run] [--config FILE] [--Sidecar:Key=value ...]
           headless-sidecar validate [--config FILE] [--Sidecar:Key=value ...]
           headless-sidecar demo
+          headless-sidecar webhook [--listen ADDR:PORT] --tls-cert FILE --tls-key FILE [--mode native|classic] [--image IMAGE] [--config-map NAME]
+          headless-sidecar await [--url URL] [--timeout DURATION]
           headless-sidecar --help | --version
 
         Commands:
           run        run the sidecar (the default)
           validate   check the configuration: exit 0, or print each problem (key: reason) and exit 2
           demo       start a simulated 3-pod StatefulSet, its DNS and the sidecar on this machine
+          webhook    the mutating admission webhook that injects the sidecar (HTTPS, default 0.0.0.0:8443; POST /inject,
+                     /healthz, /readyz, /metrics); reloads --tls-cert/--tls-key when they change
+          await      exit 0 once URL answers 200 (default http://127.0.0.1:18090/readyz), 1 after the timeout (default 2m)
 
         Configuration, later wins: appsettings.json beside the executable, --config FILE (JSON, same shape),
         environment variables (Sidecar__Services__web__Host=...), command-line overrides (--Sidecar:AccessLog=true).

@@ -28,6 +28,15 @@ public sealed class FileWatcherTests : IDisposable
         return watcher;
     }
 
+    /// <summary>Lets <paramref name="count"/> polls happen, one interval at a time (one Advance fires a rescheduled timer once).</summary>
+    private void Polls(int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            _time.Advance(Interval);
+        }
+    }
+
     private static string Text(WatchedFile file) => System.Text.Encoding.UTF8.GetString(file.Content.Span);
 
     [Fact]
@@ -50,17 +59,17 @@ public sealed class FileWatcherTests : IDisposable
         var watcher = Watch("tls.crt", "tls.key");
         _volume.Update(new Dictionary<string, string> { ["tls.crt"] = "cert-2", ["tls.key"] = "key-2" });
 
-        _time.Advance(Interval);
+        Polls(1);
         Assert.Equal(1, watcher.Current.Version);
         Assert.Empty(_fired);
 
-        _time.Advance(Interval);
+        Polls(1);
         var changed = Assert.Single(_fired);
         Assert.Equal(2, changed.Version);
         Assert.Equal(["cert-2", "key-2"], changed.Files.Select(Text));
         Assert.Equal(Path.Combine(_volume.DataDirectory, "tls.key"), changed.Files[1].ResolvedPath);
 
-        _time.Advance(Interval * 5);
+        Polls(5);
         Assert.Single(_fired);
         Assert.Same(changed, watcher.Current);
     }
@@ -70,12 +79,12 @@ public sealed class FileWatcherTests : IDisposable
     {
         var watcher = Watch("tls.crt");
         _volume.WriteInPlace("tls.crt", "cert-2 half");
-        _time.Advance(Interval);
+        Polls(1);
         _volume.WriteInPlace("tls.crt", "cert-2 whole");
-        _time.Advance(Interval);
+        Polls(1);
         Assert.Empty(_fired);
 
-        _time.Advance(Interval);
+        Polls(1);
         var changed = Assert.Single(_fired);
         Assert.Equal(2, changed.Version);
         Assert.Equal("cert-2 whole", Text(changed.Files[0]));
@@ -89,10 +98,10 @@ public sealed class FileWatcherTests : IDisposable
         var first = watcher.Current;
 
         _volume.Update(new Dictionary<string, string> { ["tls.crt"] = "cert-1", ["tls.key"] = "key-1" });
-        _time.Advance(Interval);
+        Polls(1);
         _volume.WriteInPlace("tls.crt", "cert-1");
         File.SetLastWriteTimeUtc(Path.Combine(_volume.DataDirectory, "tls.crt"), DateTime.UtcNow.AddHours(1));
-        _time.Advance(Interval * 4);
+        Polls(4);
 
         Assert.Empty(_fired);
         Assert.Same(first, watcher.Current);
@@ -104,22 +113,22 @@ public sealed class FileWatcherTests : IDisposable
         var watcher = Watch("tls.crt", "tls.key");
         _volume.Update(new Dictionary<string, string> { ["tls.crt"] = "cert-1" });
 
-        _time.Advance(Interval);
+        Polls(1);
         var broken = Assert.Single(_fired);
         Assert.Equal(1, broken.Version);
         Assert.Contains("tls.key' does not exist", broken.Error, StringComparison.Ordinal);
         Assert.Equal(["cert-1", "key-1"], broken.Files.Select(Text));
 
         // Still missing: the same error is not reported again.
-        _time.Advance(Interval * 3);
+        Polls(3);
         Assert.Single(_fired);
 
         _volume.Update(new Dictionary<string, string> { ["tls.crt"] = "cert-1", ["tls.key"] = "key-1" });
-        _time.Advance(Interval);
+        Polls(1);
         Assert.Equal(2, _fired.Count);
         Assert.Null(watcher.Current.Error);
         Assert.Equal(1, watcher.Current.Version);
-        _time.Advance(Interval * 3);
+        Polls(3);
         Assert.Equal(2, _fired.Count);
     }
 
@@ -132,11 +141,11 @@ public sealed class FileWatcherTests : IDisposable
         Assert.Contains("config.json' does not exist", watcher.Current.Error, StringComparison.Ordinal);
 
         _volume.Update(new Dictionary<string, string> { ["tls.crt"] = "cert-1", ["tls.key"] = "key-1", ["config.json"] = "{}" });
-        _time.Advance(Interval);
+        Polls(1);
         Assert.Equal(0, watcher.Current.Version);
         Assert.Null(watcher.Current.Error);
 
-        _time.Advance(Interval);
+        Polls(1);
         Assert.Equal(1, watcher.Current.Version);
         Assert.Equal("{}", Text(watcher.Current.Files[0]));
         Assert.Equal(2, _fired.Count);
@@ -147,7 +156,7 @@ public sealed class FileWatcherTests : IDisposable
     {
         _watcher = new FileWatcher([_volume.PathOf("tls.crt")], new FileWatcherOptions { MaxFileBytes = 8 }, _time, NullLogger<FileWatcher>.Instance);
         _volume.Update(new Dictionary<string, string> { ["tls.crt"] = "a certificate too long", ["tls.key"] = "key-1" });
-        _time.Advance(Interval);
+        Polls(1);
         Assert.Contains("more than the 8 bytes", _watcher.Current.Error, StringComparison.Ordinal);
         Assert.Equal("cert-1", Text(_watcher.Current.Files[0]));
     }
@@ -158,7 +167,7 @@ public sealed class FileWatcherTests : IDisposable
         var watcher = Watch("tls.crt");
         watcher.Dispose();
         _volume.Update(new Dictionary<string, string> { ["tls.crt"] = "cert-2" });
-        _time.Advance(Interval * 3);
+        Polls(3);
         Assert.Empty(_fired);
         Assert.Equal(1, watcher.Current.Version);
     }
