@@ -20,7 +20,8 @@ internal sealed partial class ReloadingCertificate : IDisposable
     private readonly IDisposable _subscription;
     private SslStreamCertificateContext? _current;
     private long _loadedVersion;
-    private string? _lastError;
+    // Why the latest published content did not load; the files' own error state is the watcher's.
+    private string? _loadError;
 
     public ReloadingCertificate(string certificateFile, string keyFile, FileWatcherOptions watch, TimeProvider timeProvider, ILoggerFactory loggerFactory)
     {
@@ -35,19 +36,14 @@ internal sealed partial class ReloadingCertificate : IDisposable
     /// <summary>The certificate to serve, or null while none has loaded.</summary>
     public SslStreamCertificateContext? Current => Volatile.Read(ref _current);
 
-    /// <summary>Why the latest content could not be read or loaded; null once it loaded.</summary>
-    public string? LastError => Volatile.Read(ref _lastError);
+    /// <summary>Why the files cannot be read now, or else why their latest content did not load; null when it loaded.</summary>
+    public string? LastError => _watcher.Current.Error ?? Volatile.Read(ref _loadError);
 
     private void Refresh()
     {
         lock (_lock)
         {
             var snapshot = _watcher.Current;
-            if (snapshot.Version == 0)
-            {
-                Volatile.Write(ref _lastError, snapshot.Error);
-                return;
-            }
             if (snapshot.Version == _loadedVersion)
             {
                 // Only the files' error state changed; the watcher logs it. The certificate in use stays.
@@ -58,7 +54,7 @@ internal sealed partial class ReloadingCertificate : IDisposable
             var key = snapshot.Files[1];
             if (!PemCertificateLoader.TryLoad(Encoding.UTF8.GetString(certificate.Content.Span), Encoding.UTF8.GetString(key.Content.Span), out var context, out var error))
             {
-                Volatile.Write(ref _lastError, error);
+                Volatile.Write(ref _loadError, error);
                 if (_current is null)
                 {
                     Log.LoadFailed(_logger, certificate.ResolvedPath, key.ResolvedPath, error!);
@@ -75,7 +71,7 @@ internal sealed partial class ReloadingCertificate : IDisposable
             {
                 Log.Expired(_logger, leaf.Thumbprint, leaf.NotAfter.ToUniversalTime());
             }
-            Volatile.Write(ref _lastError, null);
+            Volatile.Write(ref _loadError, null);
             Volatile.Write(ref _current, context);
         }
     }

@@ -79,7 +79,6 @@ internal sealed class WebhookHost : IAsyncDisposable
             }));
         configureServices?.Invoke(services);
 
-        builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

@@ -68,6 +68,21 @@ public sealed class ReloadingCertificateTests : IDisposable
     }
 
     [Fact]
+    public void Refresh_KeyFileGoneAfterLoad_KeepsServingAndSaysWhy()
+    {
+        using var certificate = Create();
+        _volume.Update(new Dictionary<string, string> { ["tls.crt"] = _first.CertificatePem });
+        Polls(1);
+
+        Assert.Equal(_first.Certificate.Thumbprint, certificate.Current!.TargetCertificate.Thumbprint);
+        Assert.Contains("tls.key' does not exist", certificate.LastError, StringComparison.Ordinal);
+
+        _volume.Update(Files(_first));
+        Polls(1);
+        Assert.Null(certificate.LastError);
+    }
+
+    [Fact]
     public void Create_KeyFileMissing_NoCertificateAndReason()
     {
         using var certificate = new ReloadingCertificate(_volume.PathOf("tls.crt"), _volume.PathOf("missing.key"), new FileWatcherOptions(), _time, NullLoggerFactory.Instance);
