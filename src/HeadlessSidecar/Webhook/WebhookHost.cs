@@ -21,7 +21,7 @@ namespace HeadlessSidecar.Webhook;
 /// Composes <c>headless-sidecar webhook</c>: Kestrel on one HTTPS address serving <c>/inject</c> through an
 /// <see cref="IAdmissionReviewer"/>, health, readiness and metrics, with a certificate reloaded from its files.
 /// </summary>
-internal sealed class WebhookHost : IAsyncDisposable
+internal sealed partial class WebhookHost : IAsyncDisposable
 {
     private static readonly List<SslApplicationProtocol> s_protocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
 
@@ -94,6 +94,8 @@ internal sealed class WebhookHost : IAsyncDisposable
                     {
                         ServerCertificateContext = certificate.Current ?? throw new InvalidOperationException("no serving certificate is loaded"),
                         ApplicationProtocols = s_protocols,
+                        // Client-initiated TLS 1.2 renegotiation only costs the server CPU; nothing here needs it.
+                        AllowRenegotiation = false,
                     }),
                     HandshakeTimeout = TimeSpan.FromSeconds(10),
                 });
@@ -141,6 +143,8 @@ internal sealed class WebhookHost : IAsyncDisposable
                 EndPoint = new IPEndPoint(_options.Listen.Address, port);
             }
         }
+        var defaults = _options.Defaults;
+        Log.Serving(_app.Services.GetRequiredService<ILogger<WebhookHost>>(), EndPoint, defaults.Mode, defaults.Image ?? "(the build's default)", defaults.ConfigMap);
     }
 
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
