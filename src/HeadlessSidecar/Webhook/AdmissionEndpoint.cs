@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using HeadlessSidecar.Injection;
@@ -19,6 +20,9 @@ internal sealed partial class AdmissionEndpoint(IAdmissionReviewer reviewer, Inj
     // Kubernetes shows admission warnings to the user (kubectl prints them); it truncates past 120 characters.
     internal const string NotJsonWarning = "headless-sidecar: sidecar not injected: the injector could not read the request";
     internal const string FailedWarning = "headless-sidecar: sidecar not injected: the injector failed (see its log)";
+
+    // The reader is the API server, not a browser: no need to escape '+' in the base64 patch as \u002B.
+    private static readonly JsonWriterOptions s_writerOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -59,7 +63,7 @@ internal sealed partial class AdmissionEndpoint(IAdmissionReviewer reviewer, Inj
 
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json";
-        await using (var writer = new Utf8JsonWriter(context.Response.BodyWriter))
+        await using (var writer = new Utf8JsonWriter(context.Response.BodyWriter, s_writerOptions))
         {
             outcome.Response.WriteTo(writer);
         }

@@ -45,6 +45,7 @@ public sealed class WebhookHostTests
         Assert.Equal("AdmissionReview", response["kind"]!.GetValue<string>());
         Assert.Equal(Uid, response["response"]!["uid"]!.GetValue<string>());
         Assert.Equal("JSONPatch", response["response"]!["patchType"]!.GetValue<string>());
+        Assert.Contains("\"patch\":\"W10=\"", body, StringComparison.Ordinal);
 
         var metrics = await webhook.MetricsAsync(Ct);
         Assert.Equal(1, TestSidecar.Series(metrics, MetricName, ("result", "injected")));
