@@ -21,6 +21,7 @@ WORKDIR /app
 COPY --from=build /app/headless-sidecar /app/appsettings.json ./
 # Admin listener (metrics, health, debug); proxy listeners bind 127.0.0.1 by configuration.
 EXPOSE 18090
-USER app
+# Numeric, so the kubelet can verify runAsNonRoot (a user name it cannot resolve is refused).
+USER 1654
 ENTRYPOINT ["/app/headless-sidecar"]
 CMD ["run"]

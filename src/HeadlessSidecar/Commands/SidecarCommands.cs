@@ -107,6 +107,8 @@ internal static class SidecarCommands
           headless-sidecar demo
           headless-sidecar inject [-f FILE]... [--mode native|classic] [--image IMAGE] [--config-map NAME]
           headless-sidecar uninject [-f FILE]...
+          headless-sidecar webhook [--listen ADDR:PORT] --tls-cert FILE --tls-key FILE [--mode native|classic] [--image IMAGE] [--config-map NAME]
+          headless-sidecar await [--url URL] [--timeout DURATION]
           headless-sidecar --help | --version
 
         Commands:
@@ -115,6 +117,9 @@ internal static class SidecarCommands
           demo       start a simulated 3-pod StatefulSet, its DNS and the sidecar on this machine
           inject     add the sidecar to the pod templates of Kubernetes YAML (files, or stdin) and print it
           uninject   remove what inject added
+          webhook    the mutating admission webhook that injects the sidecar (HTTPS, default 0.0.0.0:8443; POST /inject,
+                     /healthz, /readyz, /metrics); reloads --tls-cert/--tls-key when they change
+          await      exit 0 once URL answers 200 (default http://127.0.0.1:18090/readyz), 1 after the timeout (default 2m)
 
         Configuration, later wins: appsettings.json beside the executable, --config FILE (JSON, same shape),
         environment variables (Sidecar__Services__web__Host=...), command-line overrides (--Sidecar:AccessLog=true).
