@@ -7,6 +7,9 @@ public sealed class ServiceOptions
 {
     public required string Name { get; init; }
     public required string Host { get; set; }
+
+    /// <summary>The configured <c>Host</c> ended with a dot: it is tried alone, never through the search list.</summary>
+    public bool HostIsAbsolute { get; set; }
     public string? PortName { get; set; }
     public int? Port { get; set; }
     public ServiceProtocol Protocol { get; set; } = ServiceProtocol.Http;

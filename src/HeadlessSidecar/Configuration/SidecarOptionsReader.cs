@@ -144,6 +144,7 @@ public static partial class SidecarOptionsReader
         {
             Name = name,
             Host = host?.TrimEnd('.').ToLowerInvariant() ?? "",
+            HostIsAbsolute = host?.EndsWith('.') == true,
             PortName = portName,
             Port = port,
             Listen = listen ?? new IPEndPoint(IPAddress.Loopback, 0),

@@ -78,7 +78,7 @@ internal sealed partial class ServiceResolver
         TimeSpan? negativeTtl = null;
         string? refusal = null;
         var tally = new RejectionTally();
-        foreach (var candidate in Candidates(service.Host, knownFqdn))
+        foreach (var candidate in Candidates(service.HostIsAbsolute ? service.Host + "." : service.Host, knownFqdn))
         {
             var outcome = service.PortName is { Length: > 0 } portName
                 ? await ResolveSrvAsync(candidate, portName, knownPods, tally, cancellationToken)

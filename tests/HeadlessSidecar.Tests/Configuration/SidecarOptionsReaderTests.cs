@@ -28,6 +28,17 @@ public class SidecarOptionsReaderTests
         return Assert.Single(errors).ToString();
     }
 
+    [Theory]
+    [InlineData("nginx-headless.default.svc.cluster.local.", true)]
+    [InlineData("nginx-headless.default.svc.cluster.local", false)]
+    public void Read_HostWithTrailingDot_StoredWithoutDotAndAbsolute(string host, bool absolute)
+    {
+        var options = Read(out var errors, ("Sidecar:Services:web:Host", host));
+        Assert.Empty(errors);
+        Assert.Equal("nginx-headless.default.svc.cluster.local", options.Services[0].Host);
+        Assert.Equal(absolute, options.Services[0].HostIsAbsolute);
+    }
+
     [Fact]
     public void Read_MinimalService_AppliesContractDefaults()
     {

@@ -286,6 +286,18 @@ public class ServiceResolverTests
     }
 
     [Fact]
+    public async Task ResolveAsync_ConfiguredHostWithTrailingDot_OnlyThatNameQueried()
+    {
+        var service = SrvService("nginx-headless");
+        service.HostIsAbsolute = true;
+
+        var result = await ResolveAsync(service);
+
+        Assert.Equal(ResolutionResult.NxDomain, result.Result);
+        Assert.Equal(["_web._tcp.nginx-headless."], _dns.Queries.Select(q => q.Name));
+    }
+
+    [Fact]
     public void Candidates_KnownFqdnNotACandidate_Ignored()
     {
         Assert.Equal(["nginx-headless."], Resolver().Candidates("nginx-headless.", "other.example"));
