@@ -28,8 +28,8 @@ public sealed class GrpcThroughSidecarTests
         DisposeHttpClient = true,
     });
 
-    private static async Task<string> EchoAsync(CallInvoker invoker, Metadata? headers = null) =>
-        await invoker.AsyncUnaryCall(TestGrpcService.Echo, null, new CallOptions(headers, DateTime.UtcNow.AddSeconds(20), Ct), "hi");
+    private static async Task<string> EchoAsync(CallInvoker invoker, Metadata? headers = null, string request = "hi") =>
+        await invoker.AsyncUnaryCall(TestGrpcService.Echo, null, new CallOptions(headers, DateTime.UtcNow.AddSeconds(20), Ct), request);
 
     [Fact]
     public async Task ServerStream_OutlivesTimeoutsRequest_EndsWithOk()
@@ -191,6 +191,37 @@ public sealed class GrpcThroughSidecarTests
         var failovers = TestSidecar.Series(await sidecar.MetricsAsync(Ct), "headless_sidecar_failovers_total",
             ("from_pod", "web-0"), ("reason", "grpc_unavailable"));
         Assert.Equal(cluster.Pods[0].Behaviour.Calls, failovers);
+    }
+
+    [Fact]
+    public async Task PodAnsweringUnavailable_BodyOverMaxReplayBodyBytes_NotRetried()
+    {
+        await using var cluster = await GrpcCluster.StartAsync(3, Ct);
+        cluster.Pods[0].Behaviour.FailWith = StatusCode.Unavailable;
+        await using var sidecar = await StartSidecarAsync(cluster, s =>
+        {
+            s["Sidecar:Services:web:Retry:OnGrpcStatus:0"] = "UNAVAILABLE";
+            s["Sidecar:Services:web:Retry:MaxReplayBodyBytes"] = "64";
+            s["Sidecar:Services:web:Health:ConsecutiveFailures"] = "100";
+        });
+        using var channel = Channel(sidecar);
+        var invoker = channel.CreateCallInvoker();
+        var failures = 0;
+        for (var i = 0; i < 9; i++)
+        {
+            try
+            {
+                await EchoAsync(invoker, request: new string('x', 200));
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable)
+            {
+                failures++;
+            }
+        }
+        Assert.True(failures > 0, "no call reached web-0");
+        Assert.Equal(cluster.Pods[0].Behaviour.Calls, failures);
+        var failovers = TestSidecar.Series(await sidecar.MetricsAsync(Ct), "headless_sidecar_failovers_total", ("reason", "grpc_unavailable"));
+        Assert.True(failovers is null or 0, $"{failovers} failovers");
     }
 
     [Fact]
