@@ -132,6 +132,10 @@ public sealed class GrpcThroughSidecarTests
         Assert.Equal(StatusCode.Unavailable, error.StatusCode);
         Assert.Equal("no_endpoints", error.Trailers.GetValue("x-headless-error"));
         Assert.Contains("NXDOMAIN", error.Status.Detail, StringComparison.Ordinal);
+        // 200 on the wire, but the sidecar's error in the metrics.
+        var metrics = await sidecar.MetricsAsync(Ct);
+        Assert.Equal(1, TestSidecar.Series(metrics, "headless_sidecar_requests_total", ("pod", "none"), ("status_class", "5xx")));
+        Assert.True(TestSidecar.Series(metrics, "headless_sidecar_requests_total", ("status_class", "2xx")) is null or 0);
     }
 
     [Fact]
