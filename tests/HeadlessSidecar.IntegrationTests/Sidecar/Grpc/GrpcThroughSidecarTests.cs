@@ -284,6 +284,24 @@ public sealed class GrpcThroughSidecarTests
         Assert.Equal("healthy", await StateAsync(sidecar, "web-0", Ct));
     }
 
+    [Fact]
+    public async Task GrpcHealthCheck_GrpcService_AsksAboutThatService()
+    {
+        await using var cluster = await GrpcCluster.StartAsync(2, Ct);
+        // Only web-0 knows service test.Pods; web-1's health service answers NOT_FOUND for it.
+        cluster.Pods[0].Health.SetStatus("test.Pods", global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving);
+        await using var sidecar = await StartSidecarAsync(cluster, s =>
+        {
+            s["Sidecar:Services:web:Health:Check"] = "Grpc";
+            s["Sidecar:Services:web:Health:GrpcService"] = "test.Pods";
+            s["Sidecar:Services:web:Health:ProbeInterval"] = "200ms";
+            s["Sidecar:Services:web:Health:ProbeTimeout"] = "200ms";
+            s["Sidecar:Services:web:Health:ConsecutiveFailures"] = "2";
+        });
+        await sidecar.WaitUntilAsync(async ct => await StateAsync(sidecar, "web-1", ct) == "ejected", "web-1 ejected", Ct);
+        Assert.Equal("healthy", await StateAsync(sidecar, "web-0", Ct));
+    }
+
     private static async Task<string?> StateAsync(TestSidecar sidecar, string pod, CancellationToken cancellationToken)
     {
         var peers = await sidecar.PeersAsync(cancellationToken: cancellationToken);
