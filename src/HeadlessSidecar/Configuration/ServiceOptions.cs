@@ -39,6 +39,8 @@ public sealed class RetryOptions
     public int MaxAttempts { get; set; } = 3;
     public int BudgetPercent { get; set; } = 20;
     public IReadOnlyList<int> OnStatus { get; set; } = [503];
+    /// <summary>gRPC status codes (numbers) whose Trailers-Only answers are retried on another pod.</summary>
+    public IReadOnlyList<int> OnGrpcStatus { get; set; } = [];
     public int MaxReplayBodyBytes { get; set; } = 65536;
 }
 
@@ -51,6 +53,8 @@ public sealed class HealthOptions
     public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromSeconds(5);
     public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(1);
     public string? CredentialsFile { get; set; }
+    /// <summary>The service name a <c>Grpc</c> check asks <c>grpc.health.v1.Health/Check</c> about ("" = the whole server).</summary>
+    public string GrpcService { get; set; } = "";
 }
 
 public sealed class PoolOptions

@@ -14,7 +14,7 @@ public static partial class SidecarOptionsReader
     public const string SectionName = "Sidecar";
 
     private static readonly string[] RoleChecks = ["Redis", "MySql", "ZooKeeper"];
-    private static readonly string[] Checks = ["Connect", "Http", "Redis", "MySql", "ZooKeeper", "Ldap"];
+    private static readonly string[] Checks = ["Connect", "Http", "Redis", "MySql", "ZooKeeper", "Ldap", "Grpc"];
 
     public static SidecarOptions Read(IConfiguration configuration, out IReadOnlyList<ConfigError> errors)
     {
@@ -185,6 +185,7 @@ public static partial class SidecarOptionsReader
         options.Retry.MaxAttempts = retry.Int("MaxAttempts", options.Retry.MaxAttempts, 1, 100);
         options.Retry.BudgetPercent = retry.Int("BudgetPercent", options.Retry.BudgetPercent, 0, 100);
         options.Retry.OnStatus = ReadStatusList(retry, "OnStatus") ?? options.Retry.OnStatus;
+        options.Retry.OnGrpcStatus = ReadGrpcStatusList(retry, "OnGrpcStatus") ?? options.Retry.OnGrpcStatus;
         options.Retry.MaxReplayBodyBytes = retry.Int("MaxReplayBodyBytes", options.Retry.MaxReplayBodyBytes, 0, 64 * 1024 * 1024);
         retry.RejectUnknown();
 
@@ -208,6 +209,7 @@ public static partial class SidecarOptionsReader
             options.Health.ProbeTimeout = options.Health.ProbeInterval;
         }
         options.Health.CredentialsFile = health.String("CredentialsFile");
+        options.Health.GrpcService = health.String("GrpcService") ?? options.Health.GrpcService;
         health.RejectUnknown();
 
         var pool = s.Section("Pool");
@@ -254,6 +256,10 @@ public static partial class SidecarOptionsReader
         if (options.Health.Check is "Redis" or "MySql" or "ZooKeeper" or "Ldap" && options.Protocol != ServiceProtocol.Tcp)
         {
             s.Error("Health:Check", $"'{options.Health.Check}' probes a Tcp service; this service is Http");
+        }
+        if (options.Health.Check == "Grpc" && (options.Protocol != ServiceProtocol.Http || options.UpstreamHttpVersion.Major < 2))
+        {
+            s.Error("Health:Check", "'Grpc' needs an Http service with UpstreamHttpVersion '2' (gRPC runs over HTTP/2)");
         }
         if (options.Health.Check == "Http" && options.Health.ProbePath is null)
         {
@@ -341,6 +347,32 @@ public static partial class SidecarOptionsReader
             else
             {
                 section.Error(itemKey, $"'{value}' is not an HTTP status code (100-599)");
+            }
+        }
+        return result;
+    }
+
+    /// <summary>gRPC status names (any case) or numbers, as an array or a comma-separated string.</summary>
+    private static List<int>? ReadGrpcStatusList(SectionReader section, string key)
+    {
+        if (!section.Exists(key))
+        {
+            return null;
+        }
+        var raw = section.Raw(key);
+        IEnumerable<(string Key, string? Value)> items = raw is not null
+            ? raw.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(v => (key, (string?)v))
+            : section.List(key);
+        var result = new List<int>();
+        foreach (var (itemKey, value) in items)
+        {
+            if (Forwarding.Grpc.GrpcStatusCode.TryParse(value, out var code) && code != 0)
+            {
+                result.Add(code);
+            }
+            else
+            {
+                section.Error(itemKey, $"'{value}' is not a gRPC status other than OK (a name such as UNAVAILABLE, or 1-16)");
             }
         }
         return result;

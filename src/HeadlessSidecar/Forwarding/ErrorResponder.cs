@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace HeadlessSidecar.Forwarding;
 
-/// <summary>Writes the contract's error answer: status, <c>X-Headless-Error</c> and <c>{"error","detail"}</c>.</summary>
+/// <summary>Writes the contract's error answer: status, <c>X-Headless-Error</c> and <c>{"error","detail"}</c> (for a gRPC call, its gRPC form).</summary>
 internal static class ErrorResponder
 {
     public const string ErrorHeader = "X-Headless-Error";
@@ -34,9 +34,14 @@ internal static class ErrorResponder
         {
             response.Headers.Connection = connection;
         }
+        response.Headers[ErrorHeader] = error.Code;
+        if (Grpc.GrpcRequest.IsGrpc(context.Request))
+        {
+            Grpc.GrpcErrorResponder.Write(response, error, detail);
+            return Task.CompletedTask;
+        }
         response.StatusCode = error.Status;
         response.ContentType = "application/json";
-        response.Headers[ErrorHeader] = error.Code;
         var body = response.BodyWriter;
         WriteJson(body, error.Code, detail);
         body.Write("\n"u8);

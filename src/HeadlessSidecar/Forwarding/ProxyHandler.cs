@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using HeadlessSidecar.Configuration;
+using HeadlessSidecar.Forwarding.Grpc;
 using HeadlessSidecar.Forwarding.Http1;
 using Microsoft.AspNetCore.Http.Features;
 using HeadlessSidecar.LoadBalancing;
@@ -33,6 +34,7 @@ internal sealed partial class ProxyHandler
     private readonly DrainState _drain;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<ServiceRuntime, ForwarderRequestConfig> _configs = new();
+    private readonly ConcurrentDictionary<ServiceRuntime, ForwarderRequestConfig> _grpcConfigs = new();
 
     public ProxyHandler(ListenerMap listeners, IHttpForwarder forwarder, ProxyMetrics metrics, SidecarOptions options,
         TimeProvider time, DrainState drain, ILogger<ProxyHandler> logger)
@@ -109,8 +111,13 @@ internal sealed partial class ProxyHandler
         var state = ProxyRequestState.Pool.Get();
         state.Service = service;
         context.Features.Set(state);
-        var requestTimeout = state.StartRequestTimeout(options.Timeouts.Request, context.RequestAborted);
-        var config = _configs.GetOrAdd(service, static s => ForwarderConfig(s.Options));
+        // Contract section 2: a gRPC call's own deadline bounds it; without one, Request bounds only the wait for headers.
+        var grpc = GrpcRequest.IsGrpc(request);
+        var grpcDeadline = grpc ? GrpcCall.Begin(context, state) : null;
+        var requestTimeout = state.StartRequestTimeout(grpcDeadline ?? options.Timeouts.Request, context.RequestAborted);
+        var config = grpc
+            ? _grpcConfigs.GetOrAdd(service, static s => GrpcCall.ForwarderConfig(ForwarderConfig(s.Options)))
+            : _configs.GetOrAdd(service, static s => ForwarderConfig(s.Options));
         var maxAttempts = pinned is null ? options.Retry.MaxAttempts : 1;
         var hasBody = context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? false;
         var idempotent = IsIdempotent(request.Method);
@@ -135,6 +142,10 @@ internal sealed partial class ProxyHandler
         using var body = captured;
         // A request that may have reached a pod is sent again only when that is safe (contract section 4).
         var mayResend = !hasBody || idempotent && body is { CanReplay: true };
+        // Retry:OnGrpcStatus: a gRPC body is recorded as it streams, never held back (a duplex call would stall).
+        var grpcBody = grpc && hasBody && body is null && maxAttempts > 1 && options.Retry.OnGrpcStatus.Count > 0
+            ? GrpcReplayBody.Attach(request, options.Retry.MaxReplayBodyBytes)
+            : null;
         var hashKey = options.HashHeader is { } header && request.Headers.TryGetValue(header, out var hashValues) ? hashValues.ToString() : null;
 
         var lean = UsesLeanPath(request, options);
@@ -167,6 +178,7 @@ internal sealed partial class ProxyHandler
                 service.RecordFailover(previous!, pod, failure!.Value.Reason);
                 state.FailoverReason = failure.Value.Reason;
                 body?.Rewind(request);
+                grpcBody?.Rewind();
                 context.Response.StatusCode = StatusCodes.Status200OK;
                 // A failed attempt may have cleared the response it had begun to copy.
                 MarkIfDraining(context);
@@ -177,8 +189,10 @@ internal sealed partial class ProxyHandler
             state.UpstreamHost = appHostIsSidecar ? pod.Endpoint.UpstreamHost : appHost;
             state.Attempts = attempt;
             state.InterceptedStatus = null;
+            state.InterceptedGrpcStatus = null;
             var canMoveOn = attempt < maxAttempts && pinned is null && service.HasUntriedCandidate(tried);
             state.InterceptRetryableStatus = canMoveOn && mayResend;
+            state.InterceptRetryableGrpcStatus = canMoveOn && (mayResend || grpcBody is { CanReplay: true });
 
             // A per-attempt timer only when Timeouts:PerTry is set; otherwise the request's own token serves.
             var perTryTimeout = options.Timeouts.PerTry is { } perTry ? state.StartPerTryTimeout(perTry) : null;
@@ -205,7 +219,7 @@ internal sealed partial class ProxyHandler
                 state.EndPerTryTimeout();
             }
 
-            if (result == ForwarderError.None && state.InterceptedStatus is null)
+            if (result == ForwarderError.None && state.InterceptedStatus is null && state.InterceptedGrpcStatus is null)
             {
                 pod.Health.RecordSuccess();
                 await FinishAsync(context, service, pod, null, null, started);
@@ -232,12 +246,15 @@ internal sealed partial class ProxyHandler
             if (requestTimeout.IsCancellationRequested)
             {
                 service.RecordFailure(pod, AttemptFailure.Timeout);
-                await FinishAsync(context, service, pod, ProxyError.UpstreamTimeout,
-                    $"no complete answer from pod '{pod.Name}' within Timeouts:Request ({options.Timeouts.Request})", started);
+                await FinishAsync(context, service, pod, ProxyError.UpstreamTimeout, grpcDeadline is { } deadline
+                    ? $"no answer from pod '{pod.Name}' within the call's grpc-timeout ({deadline})"
+                    : $"no complete answer from pod '{pod.Name}' within Timeouts:Request ({options.Timeouts.Request})", started);
                 return;
             }
             var current = state.InterceptedStatus is int status
                 ? AttemptFailure.Status(status)
+                : state.InterceptedGrpcStatus is int grpcStatus
+                ? GrpcCall.Failure(grpcStatus)
                 : perTryFired && options.Timeouts.PerTry is { } limit
                     ? AttemptFailure.PerTryTimeout(limit)
                     : AttemptFailure.Classify(result, exception);
@@ -250,7 +267,8 @@ internal sealed partial class ProxyHandler
             }
             failure = current;
             previous = pod;
-            if (context.Response.HasStarted || !canMoveOn || current.RequestSent && !mayResend)
+            var resendable = mayResend || state.InterceptedGrpcStatus is not null && grpcBody is { CanReplay: true };
+            if (context.Response.HasStarted || !canMoveOn || current.RequestSent && !resendable)
             {
                 break;
             }
@@ -353,7 +371,8 @@ internal sealed partial class ProxyHandler
         var elapsed = Stopwatch.GetElapsedTime(started);
         var serviceName = service?.Name ?? "none";
         var podName = pod?.Name ?? "none";
-        var status = context.Response.StatusCode;
+        // A gRPC call's error is HTTP 200 on the wire; metrics and the log keep the sidecar's status.
+        var status = error?.Status ?? context.Response.StatusCode;
         if (service is not null)
         {
             _metrics.RequestCompleted(serviceName, podName, status, elapsed);

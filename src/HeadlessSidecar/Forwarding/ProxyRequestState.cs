@@ -38,6 +38,15 @@ internal sealed class ProxyRequestState : IDisposable
     /// <summary>The held-back status of this attempt, if any.</summary>
     public int? InterceptedStatus { get; set; }
 
+    /// <summary>Set per attempt: a Trailers-Only gRPC answer with a <c>Retry:OnGrpcStatus</c> code is held back.</summary>
+    public bool InterceptRetryableGrpcStatus { get; set; }
+
+    /// <summary>The held-back <c>grpc-status</c> of this attempt, if any.</summary>
+    public int? InterceptedGrpcStatus { get; set; }
+
+    /// <summary>A gRPC call without <c>grpc-timeout</c>: the request timer stops once response headers are passed on.</summary>
+    public bool RequestTimeoutUntilHeaders { get; set; }
+
     /// <summary>The attempt's <c>Timeouts:PerTry</c> timer, stopped when response headers arrive.</summary>
     public CancellationTokenSource? PerTryTimeout { get; private set; }
 
@@ -48,6 +57,9 @@ internal sealed class ProxyRequestState : IDisposable
         _requestLink = requestAborted.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), _requestTimeout);
         return _requestTimeout;
     }
+
+    /// <summary>Response headers reached the app: a stream now lives as long as the app keeps it.</summary>
+    public void StopRequestTimeout() => _requestTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
 
     /// <summary>Starts this attempt's <c>Timeouts:PerTry</c> timer, cancelled with the request's.</summary>
     public CancellationTokenSource StartPerTryTimeout(TimeSpan timeout)
@@ -93,6 +105,9 @@ internal sealed class ProxyRequestState : IDisposable
         Tried.Clear();
         InterceptRetryableStatus = false;
         InterceptedStatus = null;
+        InterceptRetryableGrpcStatus = false;
+        InterceptedGrpcStatus = null;
+        RequestTimeoutUntilHeaders = false;
         return true;
     }
 

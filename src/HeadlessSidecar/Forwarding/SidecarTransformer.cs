@@ -42,6 +42,16 @@ internal sealed class SidecarTransformer : HttpTransformer
             state.InterceptedStatus = status;
             return new ValueTask<bool>(false);
         }
+        if (state.InterceptRetryableGrpcStatus && Grpc.GrpcCall.TrailersOnlyStatus(proxyResponse) is int grpcStatus &&
+            state.Service.Options.Retry.OnGrpcStatus.Contains(grpcStatus))
+        {
+            state.InterceptedGrpcStatus = grpcStatus;
+            return new ValueTask<bool>(false);
+        }
+        if (state.RequestTimeoutUntilHeaders)
+        {
+            state.StopRequestTimeout();
+        }
         httpContext.Response.Headers[PodHeader] = state.Pod!.Name;
         return base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
     }

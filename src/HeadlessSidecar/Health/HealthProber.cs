@@ -86,6 +86,7 @@ internal sealed partial class HealthProber : BackgroundService
             {
                 "Http" => await ProbeHttpAsync(service, pod, client, timeout.Token),
                 "Connect" => await ProbeConnectAsync(pod, timeout.Token),
+                "Grpc" => await GrpcHealthProbe.ProbeAsync(client, pod.Pool.DestinationPrefix, service.Options.Health.GrpcService, timeout.Token),
                 _ => await ProbeProtocolAsync(pod, ProtocolProbes.ForCheck(check)!, credentials, timeout.Token),
             };
         }

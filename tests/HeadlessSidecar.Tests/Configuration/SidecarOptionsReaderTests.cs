@@ -129,6 +129,51 @@ public class SidecarOptionsReaderTests
     }
 
     [Fact]
+    public void Read_OnGrpcStatusNamesAndNumbers_AreParsedCaseInsensitively()
+    {
+        var options = Read(out var errors, ("Sidecar:Services:web:Retry:OnGrpcStatus", "unavailable, RESOURCE_EXHAUSTED,4"));
+        Assert.Empty(errors);
+        Assert.Equal([14, 8, 4], options.Services[0].Retry.OnGrpcStatus);
+    }
+
+    [Fact]
+    public void Read_OnGrpcStatusDefault_IsEmpty()
+    {
+        var options = Read(out var errors, ("Sidecar:Services:web:Retry:OnGrpcStatus:0", "UNAVAILABLE"));
+        Assert.Empty(errors);
+        Assert.Equal([14], options.Services[0].Retry.OnGrpcStatus);
+        Assert.Empty(Read(out _).Services[0].Retry.OnGrpcStatus);
+    }
+
+    [Theory]
+    [InlineData("BROKEN")]
+    [InlineData("OK")]
+    [InlineData("17")]
+    public void Read_OnGrpcStatusUnknown_NamesTheKey(string value)
+    {
+        var error = SingleError(("Sidecar:Services:web:Retry:OnGrpcStatus:0", value));
+        Assert.StartsWith($"Sidecar:Services:web:Retry:OnGrpcStatus:0: '{value}' is not a gRPC status", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_GrpcCheckOnHttp2Service_IsAccepted()
+    {
+        var options = Read(out var errors, ("Sidecar:Services:web:UpstreamHttpVersion", "2"), ("Sidecar:Services:web:Health:Check", "Grpc"),
+            ("Sidecar:Services:web:Health:GrpcService", "shop.Cart"));
+        Assert.Empty(errors);
+        Assert.Equal("Grpc", options.Services[0].Health.Check);
+        Assert.Equal("shop.Cart", options.Services[0].Health.GrpcService);
+        Assert.Equal("", Read(out _).Services[0].Health.GrpcService);
+    }
+
+    [Fact]
+    public void Read_GrpcCheckOnHttp11Service_NamesTheKey()
+    {
+        var error = SingleError(("Sidecar:Services:web:Health:Check", "Grpc"));
+        Assert.StartsWith("Sidecar:Services:web:Health:Check: 'Grpc' needs an Http service with UpstreamHttpVersion '2'", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Read_OnStatusArray_IsParsed()
     {
         var options = Read(out var errors, ("Sidecar:Services:web:Retry:OnStatus:0", "503"), ("Sidecar:Services:web:Retry:OnStatus:1", "504"));
