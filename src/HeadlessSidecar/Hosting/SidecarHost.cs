@@ -3,6 +3,7 @@ using HeadlessSidecar.Admin;
 using HeadlessSidecar.Configuration;
 using HeadlessSidecar.Discovery;
 using HeadlessSidecar.Forwarding;
+using HeadlessSidecar.Limits;
 using HeadlessSidecar.Metrics;
 using HeadlessSidecar.Routing;
 using HeadlessSidecar.Runtime;
@@ -78,7 +79,8 @@ internal sealed class SidecarHost : IAsyncDisposable
         services.AddSingleton<TcpProxyHandler>();
         services.AddHttpForwarder();
         services.AddListenerGroups();
-        services.Configure<HostOptions>(o => o.ShutdownTimeout = options.DrainTimeout + TimeSpan.FromSeconds(5));
+        services.AddSidecarLimits(options.Limits);
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = options.DrainDelay + options.DrainTimeout + TimeSpan.FromSeconds(5));
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(sidecarMeter.Name)
             .AddView(instrument => instrument.Meter.Name == sidecarMeter.Name
@@ -92,6 +94,8 @@ internal sealed class SidecarHost : IAsyncDisposable
         // After OpenTelemetry: the watchers' first lookups must find the meter provider listening.
         services.AddDiscovery();
         configureServices?.Invoke(services);
+        // After the caller's services, which may have replaced the logging providers: this one counts, never writes.
+        services.AddKestrelStreamRefusals();
 
         var groups = new List<ListenerGroup>();
         var ordinalGroups = new Dictionary<string, ListenerGroup>(StringComparer.Ordinal);
@@ -111,10 +115,14 @@ internal sealed class SidecarHost : IAsyncDisposable
             kestrel.AddServerHeader = false;
             kestrel.AllowHostHeaderOverride = true;
             kestrel.Limits.MaxRequestBodySize = null;
-            kestrel.Listen(options.AdminListen);
+            KestrelLimits.Apply(kestrel.Limits, options.Limits);
+            kestrel.Listen(options.AdminListen, listen => listen.UseAdminListenerLimit());
         });
 
         var app = builder.Build();
+        // The meter provider before the limiters: they export their zero-valued series as they are created.
+        app.Services.GetRequiredService<MeterProvider>();
+        var limiters = app.Services.GetRequiredService<ListenerLimiters>();
         try
         {
             // Groups come from the app's services (Kestrel's memory pool) and bind before the host starts, so a
@@ -123,12 +131,14 @@ internal sealed class SidecarHost : IAsyncDisposable
             {
                 // Only Http services share a listener (validated), so a group is all Http or one Tcp service.
                 var group = app.Services.CreateListenerGroup($"listen {listen.Key}", sniffHttp: listen.First().Protocol == ServiceProtocol.Http);
+                group.Limiter = limiters.ForListen(listen.Key);
                 groups.Add(group);
                 await BindAsync(group, listen.Key, $"{SidecarOptionsReader.SectionName}:Services:{listen.First().Name}:Listen", cancellationToken);
             }
             foreach (var service in options.Services.Where(s => s.OrdinalPortBase is not null))
             {
                 var group = app.Services.CreateListenerGroup($"ordinal ports of {service.Name}", sniffHttp: service.Protocol == ServiceProtocol.Http);
+                group.Limiter = limiters.ForListen(service.Listen);
                 groups.Add(group);
                 ordinalGroups[service.Name] = group;
             }
@@ -150,11 +160,11 @@ internal sealed class SidecarHost : IAsyncDisposable
         {
             if (group.SniffHttp)
             {
-                kestrelOptions.ListenHttp(group);
+                kestrelOptions.ListenHttp(group, listen => listen.UseListenerLimit(group.Limiter!));
             }
             else
             {
-                kestrelOptions.ListenRaw(group, listen => listen.UseConnectionHandler<TcpProxyHandler>());
+                kestrelOptions.ListenRaw(group, listen => listen.UseListenerLimit(group.Limiter!).UseConnectionHandler<TcpProxyHandler>());
             }
         }
 
@@ -203,6 +213,7 @@ internal sealed class SidecarHost : IAsyncDisposable
         _app.Services.GetRequiredService<ServiceRuntimeRegistry>();
         _app.Services.GetRequiredService<PoolMetrics>();
         _app.Services.GetRequiredService<TcpMetrics>();
+        _app.Services.GetRequiredService<KestrelLimitObserver>();
         try
         {
             await _app.StartAsync(cancellationToken);
