@@ -184,6 +184,8 @@ internal sealed class SidecarHost : IAsyncDisposable
         var adminPort = new AdminPort(options.AdminListen.Port);
         app.MapWhen(context => context.Connection.LocalPort == adminPort.Port, AdminEndpoints.Map);
         var handler = app.Services.GetRequiredService<ProxyHandler>();
+        var streamIdle = app.Services.GetRequiredService<StreamIdleMiddleware>();
+        app.Use(streamIdle.InvokeAsync);
         app.Run(handler.InvokeAsync);
         host._adminPort = adminPort;
         return host;

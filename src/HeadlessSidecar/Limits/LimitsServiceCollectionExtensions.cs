@@ -15,6 +15,7 @@ internal static class LimitsServiceCollectionExtensions
         services.AddSingleton<ListenerLimiters>();
         services.AddSingleton<AppConnections>();
         services.AddSingleton<KestrelLimitObserver>();
+        services.AddSingleton<StreamIdleMiddleware>();
         // The preface sniff is part of receiving a request head: the same deadline as Kestrel's.
         services.Configure<ListenerGroupOptions>(o => o.SniffTimeout = limits.RequestHeadersTimeout);
         return services;
