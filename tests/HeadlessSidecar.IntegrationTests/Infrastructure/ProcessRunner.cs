@@ -71,7 +71,8 @@ public sealed class ProcessRunner : IAsyncDisposable
         string fileName,
         IEnumerable<string> arguments,
         string? workingDirectory = null,
-        bool keepStandardInputOpen = false)
+        bool keepStandardInputOpen = false,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(fileName);
         ArgumentNullException.ThrowIfNull(arguments);
@@ -87,6 +88,10 @@ public sealed class ProcessRunner : IAsyncDisposable
         foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
+        }
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[name] = value;
         }
 
         var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };

@@ -14,6 +14,9 @@ internal static class SidecarProcess
 
     public static ProcessRunner Start(params string[] args) => ProcessRunner.Start("dotnet", [Dll, .. args]);
 
+    public static ProcessRunner Start(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        ProcessRunner.Start("dotnet", [Dll, .. args], environment: environment);
+
     /// <summary>An admin address of the test's own: a port picked on 127.0.0.1 could be taken meanwhile by another
     /// test's listener, and the test would then probe the wrong sidecar.</summary>
     public static IPEndPoint UniqueAdminEndPoint()
