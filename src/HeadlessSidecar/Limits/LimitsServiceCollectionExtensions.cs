@@ -36,15 +36,22 @@ internal static class LimitsServiceCollectionExtensions
     /// </summary>
     public static ListenOptions UseAdminListenerLimit(this ListenOptions listen)
     {
-        listen.Use(next => new ListenerConnectionMiddleware(next,
-            listen.ApplicationServices.GetRequiredService<ListenerLimiters>().Admin, connections: null).OnConnectionAsync);
+        listen.Use(next => Create(listen, next, listen.ApplicationServices.GetRequiredService<ListenerLimiters>().Admin, connections: null));
         return listen;
     }
 
     public static ListenOptions UseListenerLimit(this ListenOptions listen, ListenerLimiter limiter)
     {
-        listen.Use(next => new ListenerConnectionMiddleware(next, limiter,
-            listen.ApplicationServices.GetRequiredService<AppConnections>()).OnConnectionAsync);
+        listen.Use(next => Create(listen, next, limiter, listen.ApplicationServices.GetRequiredService<AppConnections>()));
         return listen;
+    }
+
+    // Runs when Kestrel builds the endpoint's pipeline, after ListenHttp set its protocols.
+    private static ConnectionDelegate Create(ListenOptions listen, ConnectionDelegate next, ListenerLimiter limiter, AppConnections? connections)
+    {
+        var services = listen.ApplicationServices;
+        return new ListenerConnectionMiddleware(next, limiter, connections, http2: listen.Protocols == HttpProtocols.Http2,
+            services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<ILoggerFactory>().CreateLogger<ListenerConnectionMiddleware>()).OnConnectionAsync;
     }
 }
