@@ -4,6 +4,7 @@ using HeadlessSidecar.Configuration;
 using HeadlessSidecar.Discovery;
 using HeadlessSidecar.Forwarding;
 using HeadlessSidecar.Limits;
+using HeadlessSidecar.Logging;
 using HeadlessSidecar.Metrics;
 using HeadlessSidecar.Routing;
 using HeadlessSidecar.Runtime;
@@ -55,6 +56,8 @@ internal sealed class SidecarHost : IAsyncDisposable
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
             o.UseUtcTimestamp = true;
         });
+        // One abusive client must not make the log the flood: warnings and worse are rate-limited per event.
+        builder.Logging.RateLimitConsole();
         // stdout carries the access log only; every log line goes to stderr.
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(LogLevel.Information);

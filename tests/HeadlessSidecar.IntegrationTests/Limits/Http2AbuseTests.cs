@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
 using System.Net.Sockets;
+using HeadlessSidecar.IntegrationTests.Sidecar;
 using HeadlessSidecar.IntegrationTests.Hosting;
 using HeadlessSidecar.IntegrationTests.Infrastructure;
 
@@ -56,6 +58,86 @@ public sealed class Http2AbuseTests
             $"{closeTimes.Length} flood connections closed, p50 {Percentile(closeTimes, 0.5):0} ms max {closeTimes.Max():0} ms after their first byte; RSS {rss / 1048576} -> {rssDuring / 1048576} MiB");
         Assert.True(Percentile(closeTimes, 0.5) < 1000, $"flood connections stayed open {Percentile(closeTimes, 0.5):0} ms (median)");
         Assert.True(Percentile(during, 0.99) < 250, $"requests on new connections took up to {during.Max():0} ms during the flood");
+    }
+
+    [Fact]
+    public async Task RapidReset_UpstreamWorkCancelled_LogsBounded_SigtermExitsPromptly()
+    {
+        await using var sidecar = await ProcessSidecar.StartAsync(cancellationToken: Ct);
+        var pod = sidecar.Cluster.Pods["web-0"];
+
+        // The classic burst: five connections, each 500 streams reset right after their HEADERS, all in one write.
+        await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => RapidResetAsync(sidecar, streams: 500, pod: null)));
+
+        // Streams the pod already works on (it holds each 3 s), then reset: their upstream requests end at once.
+        var held = Enumerable.Range(0, 4).Select(_ => RapidResetAsync(sidecar, streams: 50, pod: pod)).ToArray();
+        var podRequests = 0;
+        await Poll.UntilAsync(async ct => (podRequests = await ActiveRequestsAsync(sidecar, ct)) >= 150, "reset streams' requests at the pod", cancellationToken: Ct);
+        var resetStarted = Stopwatch.GetTimestamp();
+        await Task.WhenAll(held);
+        await Poll.UntilAsync(async ct => await ActiveRequestsAsync(sidecar, ct) == 0, "no request in flight to the pod",
+            timeout: TimeSpan.FromSeconds(2), describe: sidecar.Process.Describe, cancellationToken: Ct);
+        var released = Stopwatch.GetElapsedTime(resetStarted);
+
+        var sigterm = Stopwatch.GetTimestamp();
+        await SidecarProcess.SignalAsync(sidecar.Process.Id, "TERM");
+        var exit = await sidecar.Process.WaitForExitAsync(TimeSpan.FromSeconds(30), Ct);
+        var exitAfter = Stopwatch.GetElapsedTime(sigterm);
+        var lines = sidecar.Process.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var loud = lines.Count(l => l.Contains("crit:", StringComparison.Ordinal) || l.Contains("fail:", StringComparison.Ordinal) || l.Contains("warn:", StringComparison.Ordinal));
+        Report($"rapid reset: {podRequests} requests were in flight to the pod when their streams were reset, all released {released.TotalMilliseconds:0} ms after the resets; " +
+            $"{lines.Length} log lines, {loud} warn/fail/crit; SIGTERM to exit {exitAfter.TotalMilliseconds:0} ms");
+        Assert.Equal(0, exit);
+        Assert.True(exitAfter < TimeSpan.FromSeconds(5), $"exit took {exitAfter}");
+        Assert.True(loud <= 40, $"{loud} warn/fail/crit lines:{Environment.NewLine}{string.Join(Environment.NewLine, lines.Take(60))}");
+    }
+
+    private static async Task<int> ActiveRequestsAsync(ProcessSidecar sidecar, CancellationToken cancellationToken)
+    {
+        var peers = await sidecar.AdminClient.GetFromJsonAsync<System.Text.Json.JsonElement>("debug/peers", cancellationToken);
+        return peers.GetProperty("services").EnumerateArray().Sum(s => s.GetProperty("pods").EnumerateArray().Sum(p => p.GetProperty("activeRequests").GetInt32()));
+    }
+
+    /// <summary>
+    /// HEADERS (a request the pod holds 3 s) and RST_STREAM(CANCEL) for each stream: in one write when
+    /// <paramref name="pod"/> is null, else the resets once the pod has seen the requests. Then reads until the
+    /// sidecar closes the connection (or 5 s passed).
+    /// </summary>
+    private static async Task RapidResetAsync(ProcessSidecar sidecar, int streams, LoopbackHttpPod? pod)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(sidecar.AppEndPoint, Ct);
+        var stream = client.GetStream();
+        var requests = new List<byte>(Http2Frames.ConnectionStart());
+        var resets = new List<byte>();
+        var headers = Http2Frames.GetRequestHeaders("web", "/delay/3000");
+        for (var i = 0; i < streams; i++)
+        {
+            var id = 1 + 2 * i;
+            requests.AddRange(Http2Frames.Frame(Http2Frames.Headers, Http2Frames.EndHeaders | Http2Frames.EndStream, id, headers));
+            (pod is null ? requests : resets).AddRange(Http2Frames.RstStreamFrame(id, 0x8));
+        }
+        try
+        {
+            await stream.WriteAsync(requests.ToArray(), Ct);
+            if (pod is not null)
+            {
+                var seen = pod.RequestCount;
+                await Poll.UntilAsync(_ => Task.FromResult(pod.RequestCount >= seen + streams / 2), "requests at the pod", cancellationToken: Ct);
+                await stream.WriteAsync(resets.ToArray(), Ct);
+                return;
+            }
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            deadline.CancelAfter(TimeSpan.FromSeconds(5));
+            var buffer = new byte[16384];
+            while (await stream.ReadAsync(buffer, deadline.Token) > 0)
+            {
+            }
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException)
+        {
+            // Closed by the sidecar (GOAWAY ENHANCE_YOUR_CALM), or still open after 5 s.
+        }
     }
 
     /// <summary>SETTINGS and PING frames as fast as the socket takes them, never reading; how long until the
