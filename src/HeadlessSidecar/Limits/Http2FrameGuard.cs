@@ -27,7 +27,11 @@ internal sealed class Http2FrameGuard : PipeReader
     private readonly Action<string> _onViolation;
     private ReadOnlySequence<byte> _lastBuffer;
     private long _consumedTotal;
-    private long _nextFrameAt = PrefaceLength;
+    private readonly byte[] _header = new byte[FrameHeaderLength];
+    private int _headerFilled;
+    private long _skip = PrefaceLength;
+    private long _scannedTotal;
+    private long _frameStart;
     private long _windowStart;
     private int _answeredInWindow;
     private int _consecutiveEmpty;
@@ -76,22 +80,47 @@ internal sealed class Http2FrameGuard : PipeReader
         return result;
     }
 
+    /// <summary>Reads the frame headers among the bytes not scanned yet. Kestrel consumes whatever it reads, so a
+    /// header split across reads is kept here, not looked for again in the pipe.</summary>
     private void Scan(ReadOnlySequence<byte> buffer)
     {
-        Span<byte> header = stackalloc byte[FrameHeaderLength];
-        while (_nextFrameAt + FrameHeaderLength <= _consumedTotal + buffer.Length)
+        var fresh = buffer.Slice(_scannedTotal - _consumedTotal);
+        foreach (var memory in fresh)
         {
-            buffer.Slice(_nextFrameAt - _consumedTotal, FrameHeaderLength).CopyTo(header);
-            var length = (header[0] << 16) | (header[1] << 8) | header[2];
-            var type = header[3];
-            var flags = header[4];
-            if (Violates(type, flags, length) is { } violation)
+            var span = memory.Span;
+            while (span.Length > 0)
             {
-                _cutAt = _nextFrameAt;
-                _onViolation(violation);
-                return;
+                if (_skip > 0)
+                {
+                    var skipped = (int)Math.Min(_skip, span.Length);
+                    _skip -= skipped;
+                    _scannedTotal += skipped;
+                    span = span[skipped..];
+                    continue;
+                }
+                if (_headerFilled == 0)
+                {
+                    _frameStart = _scannedTotal;
+                }
+                var taken = Math.Min(FrameHeaderLength - _headerFilled, span.Length);
+                span[..taken].CopyTo(_header.AsSpan(_headerFilled));
+                _headerFilled += taken;
+                _scannedTotal += taken;
+                span = span[taken..];
+                if (_headerFilled < FrameHeaderLength)
+                {
+                    continue;
+                }
+                _headerFilled = 0;
+                var length = (_header[0] << 16) | (_header[1] << 8) | _header[2];
+                if (Violates(_header[3], _header[4], length) is { } violation)
+                {
+                    _cutAt = Math.Max(_frameStart, _consumedTotal);
+                    _onViolation(violation);
+                    return;
+                }
+                _skip = length;
             }
-            _nextFrameAt += FrameHeaderLength + length;
         }
     }
 
