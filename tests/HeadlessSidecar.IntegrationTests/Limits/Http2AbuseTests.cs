@@ -92,6 +92,76 @@ public sealed class Http2AbuseTests
         Assert.True(loud <= 40, $"{loud} warn/fail/crit lines:{Environment.NewLine}{string.Join(Environment.NewLine, lines.Take(60))}");
     }
 
+    [Fact]
+    public async Task ContinuationFlood_EmptyOrGrowing_ClosedWithinBoundedTime()
+    {
+        await using var sidecar = await ProcessSidecar.StartAsync(cancellationToken: Ct);
+        var headers = Http2Frames.GetRequestHeaders("web");
+
+        // Empty CONTINUATION frames carry nothing and never end the head: cut by the frame guard.
+        var empty = await FloodUntilClosedAsync(sidecar, Http2Frames.Frame(Http2Frames.Headers, 0, 1, headers),
+            Http2Frames.Frame(Http2Frames.Continuation, 0, 1, []));
+        // CONTINUATION frames full of header bytes: past MaxRequestHeadersBytes Kestrel ends the connection.
+        byte[] literal = [0x00, 0x05, .. "x-pad"u8, 0x7f, 0xe9, 0x06, .. Enumerable.Repeat((byte)'a', 1000)]; // x-pad: 1,000 bytes, not indexed
+        var growing = await FloodUntilClosedAsync(sidecar, Http2Frames.Frame(Http2Frames.Headers, 0, 1, headers),
+            Http2Frames.Frame(Http2Frames.Continuation, 0, 1, literal));
+        Report($"CONTINUATION flood: empty frames closed after {empty.TotalMilliseconds:0} ms, growing frames after {growing.TotalMilliseconds:0} ms");
+        Assert.True(empty < TimeSpan.FromSeconds(2), $"empty CONTINUATION flood open {empty}");
+        Assert.True(growing < TimeSpan.FromSeconds(2), $"growing CONTINUATION flood open {growing}");
+        Assert.True(await sidecar.TimeNewConnectionRequestAsync(Ct) < TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
+    public async Task ZeroWindowStream_NeverOpened_ResetAfterStreamIdleTimeout_PodConnectionReleased()
+    {
+        await using var sidecar = await ProcessSidecar.StartAsync(new System.Text.Json.Nodes.JsonObject
+        {
+            ["Limits"] = new System.Text.Json.Nodes.JsonObject { ["StreamIdleTimeout"] = "1s" },
+        }, cancellationToken: Ct);
+        var pod = sidecar.Cluster.Pods["web-0"];
+        using var client = new TcpClient();
+        await client.ConnectAsync(sidecar.AppEndPoint, Ct);
+        var stream = client.GetStream();
+        // SETTINGS_INITIAL_WINDOW_SIZE = 0: the response body can never be sent.
+        await stream.WriteAsync((byte[])[.. Http2Frames.Preface, .. Http2Frames.Frame(Http2Frames.Settings, 0, 0, [0x0, 0x4, 0, 0, 0, 0])], Ct);
+        var started = Stopwatch.GetTimestamp();
+        // A body larger than what Kestrel buffers per stream, so the sidecar's copy waits on the window.
+        await stream.WriteAsync(Http2Frames.Frame(Http2Frames.Headers, Http2Frames.EndHeaders | Http2Frames.EndStream, 1, Http2Frames.GetRequestHeaders("web", "/bytes/1048576")), Ct);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        deadline.CancelAfter(TimeSpan.FromSeconds(10));
+        while ((await Http2Frames.ReadFrameAsync(stream, deadline.Token)) is var frame && !(frame.Type == Http2Frames.RstStream && frame.StreamId == 1))
+        {
+        }
+        var resetAfter = Stopwatch.GetElapsedTime(started);
+        await Poll.UntilAsync(_ => Task.FromResult(pod.OpenConnectionCount == 0), "the pod connection closed", cancellationToken: Ct);
+        Report($"zero-window stream: RST_STREAM after {resetAfter.TotalMilliseconds:0} ms (StreamIdleTimeout 1 s)");
+        Assert.InRange(resetAfter, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(4));
+    }
+
+    /// <summary>Writes <paramref name="first"/> then <paramref name="repeated"/> as fast as possible; how long until the sidecar closed the connection.</summary>
+    private static async Task<TimeSpan> FloodUntilClosedAsync(ProcessSidecar sidecar, byte[] first, byte[] repeated)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(sidecar.AppEndPoint, Ct);
+        var stream = client.GetStream();
+        var burst = Enumerable.Repeat(repeated, Math.Max(1, 64 * 1024 / repeated.Length)).SelectMany(b => b).ToArray();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        deadline.CancelAfter(TimeSpan.FromSeconds(30));
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await stream.WriteAsync((byte[])[.. Http2Frames.ConnectionStart(), .. first], deadline.Token);
+            while (true)
+            {
+                await stream.WriteAsync(burst, deadline.Token);
+            }
+        }
+        catch (IOException)
+        {
+            return Stopwatch.GetElapsedTime(started);
+        }
+    }
+
     private static async Task<int> ActiveRequestsAsync(ProcessSidecar sidecar, CancellationToken cancellationToken)
     {
         var peers = await sidecar.AdminClient.GetFromJsonAsync<System.Text.Json.JsonElement>("debug/peers", cancellationToken);
