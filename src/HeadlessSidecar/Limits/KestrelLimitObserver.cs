@@ -16,11 +16,13 @@ internal sealed class KestrelLimitObserver : IDisposable
 
     private readonly MeterListener _listener = new();
 
-    public KestrelLimitObserver()
+    /// <param name="meterFactory">The host's: Kestrel's meter comes from it, and another host's Kestrel in the same
+    /// process (tests) is not ours to count.</param>
+    public KestrelLimitObserver(IMeterFactory meterFactory)
     {
-        _listener.InstrumentPublished = static (instrument, listener) =>
+        _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == KestrelMeter && instrument.Name == ConnectionDuration)
+            if (instrument.Meter.Name == KestrelMeter && instrument.Name == ConnectionDuration && ReferenceEquals(instrument.Meter.Scope, meterFactory))
             {
                 listener.EnableMeasurementEvents(instrument);
             }

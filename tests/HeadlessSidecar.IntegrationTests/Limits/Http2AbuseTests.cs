@@ -187,12 +187,12 @@ public sealed class Http2AbuseTests
             requests.AddRange(Http2Frames.Frame(Http2Frames.Headers, Http2Frames.EndHeaders | Http2Frames.EndStream, id, headers));
             (pod is null ? requests : resets).AddRange(Http2Frames.RstStreamFrame(id, 0x8));
         }
+        var seen = pod?.RequestCount ?? 0;
         try
         {
             await stream.WriteAsync(requests.ToArray(), Ct);
             if (pod is not null)
             {
-                var seen = pod.RequestCount;
                 await Poll.UntilAsync(_ => Task.FromResult(pod.RequestCount >= seen + streams / 2), "requests at the pod", cancellationToken: Ct);
                 await stream.WriteAsync(resets.ToArray(), Ct);
                 return;

@@ -298,23 +298,20 @@ public sealed class LimitsTests : IAsyncLifetime
     {
         await using var sidecar = await StartAsync(("Sidecar:Services:web:Pool:MaxConnectionsPerPod", "1"), ("Sidecar:Limits:MaxPendingPerPod", "1"));
         var pod = _cluster.Pods["web-0"];
-        var holding = sidecar.Client.GetAsync("/delay/1500", Ct);
-        await Poll.UntilAsync(_ => Task.FromResult(pod.LastRequest?.Path == "/delay/1500"), "the first request at the pod", cancellationToken: Ct);
-        var waiting = sidecar.Client.GetAsync("/waits", Ct);
-        await Poll.UntilAsync(async ct =>
+        var holding = sidecar.Client.GetAsync("/delay/2000", Ct);
+        await Poll.UntilAsync(_ => Task.FromResult(pod.LastRequest?.Path == "/delay/2000"), "the first request at the pod", cancellationToken: Ct);
+
+        // Five at once while the only connection is busy: one may wait, the others are refused without waiting.
+        var others = await Task.WhenAll(Enumerable.Range(0, 5).Select(async _ =>
         {
-            using var refused = await sidecar.Client.GetAsync("/refused", ct);
-            if (refused.StatusCode == HttpStatusCode.OK)
-            {
-                return false; // the waiting request had not queued yet; this one simply waited its turn
-            }
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
-            Assert.Equal("pod_overloaded", refused.Headers.GetValues("X-Headless-Error").Single());
-            return true;
-        }, "a request refused with pod_overloaded", cancellationToken: Ct);
+            using var response = await sidecar.Client.GetAsync("/next", Ct);
+            return (response.StatusCode, Error: response.Headers.TryGetValues("X-Headless-Error", out var e) ? e.Single() : null);
+        }));
         Assert.Equal(HttpStatusCode.OK, (await holding).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await waiting).StatusCode);
-        Assert.True(await RejectionsAsync(sidecar, "web", "pending") >= 1);
+        var refused = others.Count(o => o is (HttpStatusCode.ServiceUnavailable, "pod_overloaded"));
+        Assert.Equal(1, others.Count(o => o.StatusCode == HttpStatusCode.OK));
+        Assert.Equal(4, refused);
+        Assert.Equal(refused, await RejectionsAsync(sidecar, "web", "pending"));
         var peers = await sidecar.PeersAsync(cancellationToken: Ct);
         Assert.Equal("healthy", peers.GetProperty("pods")[0].GetProperty("state").GetString());
     }
