@@ -54,7 +54,7 @@ internal static class AdminEndpoints
         var drain = context.RequestServices.GetRequiredService<DrainState>();
         var runtimes = context.RequestServices.GetRequiredService<ServiceRuntimeRegistry>();
         string? reason = null;
-        if (drain.IsDraining)
+        if (drain.IsStopping)
         {
             reason = "draining: shutting down";
         }

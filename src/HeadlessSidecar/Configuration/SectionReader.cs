@@ -107,6 +107,20 @@ internal sealed class SectionReader
         return value;
     }
 
+    /// <summary>
+    /// A duration with a default that <c>null</c> turns off: an absent key keeps <paramref name="fallback"/>, a key
+    /// present with JSON <c>null</c>, an empty value or <c>null</c> means off.
+    /// </summary>
+    public TimeSpan? DurationOrOff(string key, TimeSpan? fallback)
+    {
+        _known.Add(key);
+        if (!_section.GetChildren().Any(c => string.Equals(c.Key, key, StringComparison.OrdinalIgnoreCase)))
+        {
+            return fallback;
+        }
+        return NullableDuration(key);
+    }
+
     public int Int(string key, int fallback, int min, int max) => OptionalInt(key, min, max) ?? fallback;
 
     public int? OptionalInt(string key, int min, int max)

@@ -62,6 +62,8 @@ public sealed class PoolOptions
     public int MaxConnectionsPerPod { get; set; }
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(1);
     public int WarmConnections { get; set; }
+    /// <summary><c>Limits:MaxPendingPerPod</c>, copied here by the reader: the pool is where requests wait.</summary>
+    internal int MaxPending { get; set; } = 1024;
 }
 
 public sealed class TcpOptions

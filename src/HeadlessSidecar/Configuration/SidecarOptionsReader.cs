@@ -28,6 +28,8 @@ public static partial class SidecarOptionsReader
         admin.RejectUnknown();
 
         options.DrainTimeout = root.Duration("DrainTimeout", options.DrainTimeout);
+        options.DrainDelay = root.Duration("DrainDelay", options.DrainDelay);
+        options.Limits = ReadLimits(root.Section("Limits"));
         options.AccessLog = root.Bool("AccessLog", options.AccessLog);
         options.Dns = ReadDns(root.Section("Dns"));
 
@@ -45,11 +47,32 @@ public static partial class SidecarOptionsReader
         {
             list.Add(new ConfigError($"{SectionName}:Services", "at least one service is required"));
         }
+        foreach (var service in list2)
+        {
+            service.Pool.MaxPending = options.Limits.MaxPendingPerPod;
+        }
         options.Services = list2;
         root.RejectUnknown();
 
         ValidateAcrossServices(options, list);
         errors = list;
+        return options;
+    }
+
+    private static LimitsOptions ReadLimits(SectionReader limits)
+    {
+        var options = new LimitsOptions();
+        options.MaxConnectionsPerListener = limits.Int("MaxConnectionsPerListener", options.MaxConnectionsPerListener, 1, 1_000_000);
+        options.MaxAdminConnections = limits.Int("MaxAdminConnections", options.MaxAdminConnections, 1, 1_000_000);
+        // Kestrel needs room for at least a request line; 1 MiB is far past any real request head.
+        options.MaxRequestHeadersBytes = limits.Int("MaxRequestHeadersBytes", options.MaxRequestHeadersBytes, 1024, 1024 * 1024);
+        options.MaxRequestHeaderCount = limits.Int("MaxRequestHeaderCount", options.MaxRequestHeaderCount, 1, 10_000);
+        options.RequestHeadersTimeout = limits.Duration("RequestHeadersTimeout", options.RequestHeadersTimeout, positive: true);
+        options.KeepAliveTimeout = limits.Duration("KeepAliveTimeout", options.KeepAliveTimeout, positive: true);
+        options.MaxStreamsPerConnection = limits.Int("MaxStreamsPerConnection", options.MaxStreamsPerConnection, 1, 10_000);
+        options.StreamIdleTimeout = limits.DurationOrOff("StreamIdleTimeout", options.StreamIdleTimeout);
+        options.MaxPendingPerPod = limits.Int("MaxPendingPerPod", options.MaxPendingPerPod, 0, 1_000_000);
+        limits.RejectUnknown();
         return options;
     }
 

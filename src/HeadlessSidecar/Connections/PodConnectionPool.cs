@@ -22,6 +22,7 @@ internal sealed partial class PodConnectionPool : IDisposable
     private readonly ConcurrentQueue<Socket> _warm = new();
     private readonly CancellationTokenSource _disposed = new();
     private int _openConnections;
+    private int _pending;
     private long _connectsOpened;
     private long _warmUsed;
 
@@ -52,7 +53,10 @@ internal sealed partial class PodConnectionPool : IDisposable
             MaxConnectionsPerServer = options.Pool.MaxConnectionsPerPod > 0 ? options.Pool.MaxConnectionsPerPod : int.MaxValue,
             ConnectCallback = ConnectAsync,
         };
-        Invoker = new HttpMessageInvoker(_handler, disposeHandler: false);
+        // Only HTTP/1.1 pods: there a request holds a connection, so "waiting" is well defined.
+        Invoker = options.Pool.MaxConnectionsPerPod > 0 && options.UpstreamHttpVersion == HttpVersion.Version11
+            ? new HttpMessageInvoker(new PendingLimitHandler(_handler, options.Pool.MaxConnectionsPerPod, options.Pool.MaxPending, pod.Name), disposeHandler: false)
+            : new HttpMessageInvoker(_handler, disposeHandler: false);
         _http1Slots = options.Pool.MaxConnectionsPerPod > 0 ? new SemaphoreSlim(options.Pool.MaxConnectionsPerPod) : null;
         DestinationPrefix = pod.Address.AddressFamily == AddressFamily.InterNetworkV6
             ? $"http://[{pod.Address}]:{pod.Port}"
@@ -147,9 +151,9 @@ internal sealed partial class PodConnectionPool : IDisposable
     public async ValueTask<Http1Connection> RentHttp1Async(bool allowIdle, CancellationToken cancellationToken, bool checkIdleAlive = true)
     {
         ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
-        if (_http1Slots is not null)
+        if (_http1Slots is not null && !_http1Slots.Wait(0))
         {
-            await _http1Slots.WaitAsync(cancellationToken);
+            await WaitForSlotAsync(_http1Slots, cancellationToken);
         }
         try
         {
@@ -178,6 +182,27 @@ internal sealed partial class PodConnectionPool : IDisposable
             throw;
         }
     }
+
+    /// <summary>Waits for a busy pod's free connection, unless <c>Limits:MaxPendingPerPod</c> requests already wait.</summary>
+    private async Task WaitForSlotAsync(SemaphoreSlim slots, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Increment(ref _pending) > _options.Pool.MaxPending)
+        {
+            Interlocked.Decrement(ref _pending);
+            throw Overloaded(_pod.Name, _options.Pool.MaxConnectionsPerPod, _options.Pool.MaxPending);
+        }
+        try
+        {
+            await slots.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _pending);
+        }
+    }
+
+    internal static PodOverloadedException Overloaded(string pod, int maxConnections, int maxPending) =>
+        new($"pod '{pod}' has all of its Pool:MaxConnectionsPerPod ({maxConnections}) connections busy and Limits:MaxPendingPerPod ({maxPending}) requests waiting for one");
 
     /// <summary>Takes back a connection whose exchange ended cleanly, for the next request.</summary>
     public void ReturnHttp1(Http1Connection connection)

@@ -2,8 +2,10 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using HeadlessSidecar.Configuration;
+using HeadlessSidecar.Connections;
 using HeadlessSidecar.Forwarding.Grpc;
 using HeadlessSidecar.Forwarding.Http1;
+using HeadlessSidecar.Limits;
 using Microsoft.AspNetCore.Http.Features;
 using HeadlessSidecar.LoadBalancing;
 using HeadlessSidecar.Metrics;
@@ -32,13 +34,15 @@ internal sealed partial class ProxyHandler
     private readonly ProxyMetrics _metrics;
     private readonly AccessLogWriter? _accessLog;
     private readonly DrainState _drain;
+    private readonly ListenerLimiters _limiters;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<ServiceRuntime, ForwarderRequestConfig> _configs = new();
     private readonly ConcurrentDictionary<ServiceRuntime, ForwarderRequestConfig> _grpcConfigs = new();
 
     public ProxyHandler(ListenerMap listeners, IHttpForwarder forwarder, ProxyMetrics metrics, SidecarOptions options,
-        TimeProvider time, DrainState drain, ILogger<ProxyHandler> logger)
+        TimeProvider time, DrainState drain, ListenerLimiters limiters, ILogger<ProxyHandler> logger)
     {
+        _limiters = limiters;
         _listeners = listeners;
         _forwarder = forwarder;
         _metrics = metrics;
@@ -223,6 +227,13 @@ internal sealed partial class ProxyHandler
             {
                 pod.Health.RecordSuccess();
                 await FinishAsync(context, service, pod, null, null, started);
+                return;
+            }
+            if ((lean ? leanException : context.GetForwarderErrorFeature()?.Exception) is PodOverloadedException overloaded)
+            {
+                // Section 11: refused before it waited; nothing was sent, so neither a pod failure nor a failover.
+                _limiters.ForListen(options.Listen).Rejected(LimitKind.Pending);
+                await FinishAsync(context, service, pod, ProxyError.PodOverloaded, overloaded.Message, started);
                 return;
             }
             if (context.RequestAborted.IsCancellationRequested)

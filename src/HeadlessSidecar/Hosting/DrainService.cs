@@ -1,4 +1,5 @@
 using HeadlessSidecar.Configuration;
+using HeadlessSidecar.Limits;
 using HeadlessSidecar.Runtime;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -6,22 +7,27 @@ using Microsoft.Extensions.Logging;
 namespace HeadlessSidecar.Hosting;
 
 /// <summary>
-/// SIGTERM: before Kestrel stops, mark the sidecar draining (/readyz answers 503 at once), stop the proxy
-/// listeners accepting, and give in-flight requests up to <c>DrainTimeout</c>. The admin listener keeps
-/// answering meanwhile, so probes and scrapes see the drain.
+/// SIGTERM, before Kestrel stops: <c>/readyz</c> answers 503 at once; the proxy listeners keep accepting for
+/// <c>DrainDelay</c> (an app still shutting down may call its peers), then stop accepting; every app connection is
+/// asked to close (HTTP/2 <c>GOAWAY</c>, HTTP/1.1 <c>Connection: close</c>), and in-flight requests and TCP sessions
+/// get up to <c>DrainTimeout</c>. Then what is left is closed, so stopping the server never waits on an idle client.
+/// The admin listener keeps answering meanwhile, so probes and scrapes see the drain.
 /// </summary>
 internal sealed partial class DrainService : IHostedLifecycleService
 {
     private readonly DrainState _drain;
     private readonly ProxyListenerGroups _groups;
+    private readonly AppConnections _connections;
     private readonly SidecarOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public DrainService(DrainState drain, ProxyListenerGroups groups, SidecarOptions options, TimeProvider time, ILogger<DrainService> logger)
+    public DrainService(DrainState drain, ProxyListenerGroups groups, AppConnections connections, SidecarOptions options, TimeProvider time,
+        ILogger<DrainService> logger)
     {
         _drain = drain;
         _groups = groups;
+        _connections = connections;
         _options = options;
         _time = time;
         _logger = logger;
@@ -29,23 +35,41 @@ internal sealed partial class DrainService : IHostedLifecycleService
 
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
+        _drain.BeginStopping();
+        if (_options.DrainDelay > TimeSpan.Zero)
+        {
+            Log.Delaying(_logger, _options.DrainDelay);
+            try
+            {
+                await Task.Delay(_options.DrainDelay, _time, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // The host's own timeout: drain now.
+            }
+        }
+
         var idle = _drain.BeginDrain();
         Log.Draining(_logger, _drain.InFlight, _options.DrainTimeout);
         foreach (var group in _groups.Groups)
         {
             await group.StopAcceptingAsync();
         }
+        _connections.RequestCloseAll();
         using var timeout = new CancellationTokenSource(_options.DrainTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         try
         {
             await idle.WaitAsync(linked.Token);
-            Log.Drained(_logger);
+            Log.Drained(_logger, _connections.Count);
         }
         catch (OperationCanceledException)
         {
             Log.DrainTimedOut(_logger, _drain.InFlight);
         }
+        // Nothing is in flight (or DrainTimeout passed): an idle keep-alive or HTTP/2 connection whose client has not
+        // closed yet would hold Kestrel's shutdown until the host's own timeout.
+        _connections.AbortAll();
     }
 
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -63,10 +87,13 @@ internal sealed partial class DrainService : IHostedLifecycleService
         [LoggerMessage(1, LogLevel.Information, "Draining: {InFlight} requests in flight, up to {DrainTimeout}")]
         public static partial void Draining(ILogger logger, int inFlight, TimeSpan drainTimeout);
 
-        [LoggerMessage(2, LogLevel.Information, "Drained: no request in flight")]
-        public static partial void Drained(ILogger logger);
+        [LoggerMessage(2, LogLevel.Information, "Drained: no request in flight; closing {Connections} idle app connections")]
+        public static partial void Drained(ILogger logger, int connections);
 
         [LoggerMessage(3, LogLevel.Warning, "DrainTimeout passed with {InFlight} requests still in flight; closing them")]
         public static partial void DrainTimedOut(ILogger logger, int inFlight);
+
+        [LoggerMessage(4, LogLevel.Information, "Stopping: /readyz answers 503; still accepting for DrainDelay ({DrainDelay})")]
+        public static partial void Delaying(ILogger logger, TimeSpan drainDelay);
     }
 }

@@ -36,5 +36,8 @@ public sealed partial class ListenerGroup
 
         [LoggerMessage(10, LogLevel.Debug, "Listener group {Group}: closing connection {ConnectionId} failed.", EventName = "CloseFailed")]
         public static partial void CloseFailed(ILogger logger, string group, string connectionId, Exception exception);
+
+        [LoggerMessage(11, LogLevel.Warning, "Listener group {Group}: a new connection was closed at once: the listener has Limits:MaxConnectionsPerListener ({Limit}) open.", EventName = "OverConnectionLimit")]
+        public static partial void OverConnectionLimit(ILogger logger, string group, int limit);
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.ObjectModel;
 using System.Net;
+using HeadlessSidecar.Limits;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Logging;
@@ -87,6 +88,12 @@ public sealed partial class ListenerGroup : IAsyncDisposable
 
     /// <summary>Whether connections are split into the HTTP/1.1 and HTTP/2 roles (else all are <see cref="ListenerRole.Raw"/>).</summary>
     public bool SniffHttp { get; }
+
+    /// <summary>
+    /// The listener's connection limit, taken at accept (before sniffing, so idle sockets count); a connection over it
+    /// is closed at once. Its slot travels as a <see cref="ConnectionSlot"/> feature to <see cref="ListenerConnectionMiddleware"/>.
+    /// </summary>
+    internal ListenerLimiter? Limiter { get; set; }
 
     /// <summary>The bound addresses, with their real ports.</summary>
     public IReadOnlyCollection<IPEndPoint> EndPoints => Volatile.Read(ref _endPoints);
@@ -285,6 +292,17 @@ public sealed partial class ListenerGroup : IAsyncDisposable
                 return; // The socket was closed: the group stopped.
             }
 
+            if (Limiter is { } limiter)
+            {
+                if (limiter.TryAcquire() is not { } slot)
+                {
+                    Log.OverConnectionLimit(_logger, Name, limiter.MaxConnections);
+                    Close(connection);
+                    continue;
+                }
+                connection.Features.Set(slot);
+            }
+
             if (SniffHttp)
             {
                 // Sniffing waits for the client; the loop goes straight back to accepting.
@@ -335,6 +353,7 @@ public sealed partial class ListenerGroup : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
+            Limiter?.Rejected(LimitKind.HeadersTimeout);
             Log.SniffTimedOut(_logger, Name, connection.ConnectionId, _sniffTimeout);
             await CloseAsync(connection);
         }
@@ -380,6 +399,7 @@ public sealed partial class ListenerGroup : IAsyncDisposable
 
     private async Task CloseAsync(ConnectionContext connection)
     {
+        connection.Features.Get<ConnectionSlot>()?.Release();
         try
         {
             connection.Abort(new ConnectionAbortedException($"Listener group '{Name}' closed the connection before handing it to Kestrel."));

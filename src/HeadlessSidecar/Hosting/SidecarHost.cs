@@ -3,6 +3,8 @@ using HeadlessSidecar.Admin;
 using HeadlessSidecar.Configuration;
 using HeadlessSidecar.Discovery;
 using HeadlessSidecar.Forwarding;
+using HeadlessSidecar.Limits;
+using HeadlessSidecar.Logging;
 using HeadlessSidecar.Metrics;
 using HeadlessSidecar.Routing;
 using HeadlessSidecar.Runtime;
@@ -56,6 +58,8 @@ internal sealed class SidecarHost : IAsyncDisposable
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
             o.UseUtcTimestamp = true;
         });
+        // One abusive client must not make the log the flood: warnings and worse are rate-limited per event.
+        builder.Logging.RateLimitConsole();
         // stdout carries the access log only; every log line goes to stderr.
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(LogLevel.Information);
@@ -80,7 +84,8 @@ internal sealed class SidecarHost : IAsyncDisposable
         services.AddSingleton<TcpProxyHandler>();
         services.AddHttpForwarder();
         services.AddListenerGroups();
-        services.Configure<HostOptions>(o => o.ShutdownTimeout = options.DrainTimeout + TimeSpan.FromSeconds(5));
+        services.AddSidecarLimits(options.Limits);
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = options.DrainDelay + options.DrainTimeout + TimeSpan.FromSeconds(5));
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(sidecarMeter.Name)
             // The runtime's own meter (CPU time, working set, GC heaps, thread pool): built into .NET, no
@@ -97,6 +102,8 @@ internal sealed class SidecarHost : IAsyncDisposable
         // After OpenTelemetry: the watchers' first lookups must find the meter provider listening.
         services.AddDiscovery();
         configureServices?.Invoke(services);
+        // After the caller's services, which may have replaced the logging providers: this one counts, never writes.
+        services.AddKestrelStreamRefusals();
 
         var groups = new List<ListenerGroup>();
         var ordinalGroups = new Dictionary<string, ListenerGroup>(StringComparer.Ordinal);
@@ -116,13 +123,15 @@ internal sealed class SidecarHost : IAsyncDisposable
             kestrel.AddServerHeader = false;
             kestrel.AllowHostHeaderOverride = true;
             kestrel.Limits.MaxRequestBodySize = null;
-            kestrel.Listen(options.AdminListen);
+            KestrelLimits.Apply(kestrel.Limits, options.Limits);
+            kestrel.Listen(options.AdminListen, listen => listen.UseAdminListenerLimit());
         });
 
         var app = builder.Build();
-        // The meter provider first: the runtimes export their zero-valued series as they are created, and a Tcp
-        // listener's connection handler (below) creates them while the groups are set up.
+        // The meter provider first: the runtimes and the limiters export their zero-valued series as they are
+        // created, and a Tcp listener's connection handler (below) creates runtimes while the groups are set up.
         app.Services.GetRequiredService<MeterProvider>();
+        var limiters = app.Services.GetRequiredService<ListenerLimiters>();
         try
         {
             // Groups come from the app's services (Kestrel's memory pool) and bind before the host starts, so a
@@ -131,12 +140,14 @@ internal sealed class SidecarHost : IAsyncDisposable
             {
                 // Only Http services share a listener (validated), so a group is all Http or one Tcp service.
                 var group = app.Services.CreateListenerGroup($"listen {listen.Key}", sniffHttp: listen.First().Protocol == ServiceProtocol.Http);
+                group.Limiter = limiters.ForListen(listen.Key);
                 groups.Add(group);
                 await BindAsync(group, listen.Key, $"{SidecarOptionsReader.SectionName}:Services:{listen.First().Name}:Listen", cancellationToken);
             }
             foreach (var service in options.Services.Where(s => s.OrdinalPortBase is not null))
             {
                 var group = app.Services.CreateListenerGroup($"ordinal ports of {service.Name}", sniffHttp: service.Protocol == ServiceProtocol.Http);
+                group.Limiter = limiters.ForListen(service.Listen);
                 groups.Add(group);
                 ordinalGroups[service.Name] = group;
             }
@@ -158,11 +169,11 @@ internal sealed class SidecarHost : IAsyncDisposable
         {
             if (group.SniffHttp)
             {
-                kestrelOptions.ListenHttp(group);
+                kestrelOptions.ListenHttp(group, listen => listen.UseListenerLimit(group.Limiter!));
             }
             else
             {
-                kestrelOptions.ListenRaw(group, listen => listen.UseConnectionHandler<TcpProxyHandler>());
+                kestrelOptions.ListenRaw(group, listen => listen.UseListenerLimit(group.Limiter!).UseConnectionHandler<TcpProxyHandler>());
             }
         }
 
@@ -180,6 +191,8 @@ internal sealed class SidecarHost : IAsyncDisposable
         var adminPort = new AdminPort(options.AdminListen.Port);
         app.MapWhen(context => context.Connection.LocalPort == adminPort.Port, AdminEndpoints.Map);
         var handler = app.Services.GetRequiredService<ProxyHandler>();
+        var streamIdle = app.Services.GetRequiredService<StreamIdleMiddleware>();
+        app.Use(streamIdle.InvokeAsync);
         app.Run(handler.InvokeAsync);
         host._adminPort = adminPort;
         return host;
@@ -209,6 +222,7 @@ internal sealed class SidecarHost : IAsyncDisposable
         _app.Services.GetRequiredService<ServiceRuntimeRegistry>();
         _app.Services.GetRequiredService<PoolMetrics>();
         _app.Services.GetRequiredService<TcpMetrics>();
+        _app.Services.GetRequiredService<KestrelLimitObserver>();
         try
         {
             await _app.StartAsync(cancellationToken);

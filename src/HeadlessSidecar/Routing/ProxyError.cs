@@ -16,6 +16,7 @@ internal sealed class ProxyError
     public static readonly ProxyError UpstreamFailed = new(502, "upstream_failed");
     public static readonly ProxyError RetryBudgetExhausted = new(503, "retry_budget_exhausted");
     public static readonly ProxyError UpstreamTimeout = new(504, "upstream_timeout");
+    public static readonly ProxyError PodOverloaded = new(503, "pod_overloaded");
 
     private ProxyError(int status, string code)
     {

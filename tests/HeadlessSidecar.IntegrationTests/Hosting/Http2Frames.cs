@@ -8,10 +8,35 @@ internal static class Http2Frames
 {
     public const byte Data = 0x0;
     public const byte Headers = 0x1;
+    public const byte RstStream = 0x3;
     public const byte Settings = 0x4;
+    public const byte Ping = 0x6;
+    public const byte GoAway = 0x7;
+    public const byte WindowUpdate = 0x8;
+    public const byte Continuation = 0x9;
     public const byte EndStream = 0x1;
     public const byte Ack = 0x1;
     public const byte EndHeaders = 0x4;
+
+    public static ReadOnlySpan<byte> Preface => "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8;
+
+    /// <summary>The client preface and an empty SETTINGS frame: what opens every prior-knowledge h2c connection.</summary>
+    public static byte[] ConnectionStart() => [.. Preface, .. Frame(Settings, 0, 0, [])];
+
+    /// <summary>HPACK for GET http://{authority}{path}: a literal :path (never indexed) after the static-table fields.</summary>
+    public static byte[] GetRequestHeaders(string authority, string path)
+    {
+        var name = Encoding.ASCII.GetBytes(authority);
+        var target = Encoding.ASCII.GetBytes(path);
+        return [0x82, 0x86, 0x04, (byte)target.Length, .. target, 0x41, (byte)name.Length, .. name];
+    }
+
+    public static byte[] RstStreamFrame(int streamId, int errorCode)
+    {
+        var payload = new byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(payload, errorCode);
+        return Frame(RstStream, 0, streamId, payload);
+    }
 
     public static byte[] Frame(byte type, byte flags, int streamId, ReadOnlySpan<byte> payload)
     {

@@ -13,7 +13,7 @@ namespace HeadlessSidecar.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// A real Kestrel server standing in for one pod: it answers every request with 200, <c>X-Pod: web-0</c> and
-/// <c>{"pod","protocol","host","path"}</c> JSON, <c>/status/{code}</c> with that code and <c>/delay/{ms}</c> after
+/// <c>{"pod","protocol","host","path"}</c> JSON, <c>/status/{code}</c> with that code and <c>/bytes/{n}</c> with an n-byte body, <c>/delay/{ms}</c> after
 /// that long. It counts requests and accepted TCP connections, and can be stopped and started again on the
 /// same address and port to play a pod's death and restart.
 /// </summary>
@@ -245,6 +245,21 @@ public sealed class LoopbackHttpPod : IAsyncDisposable
         if (TryParseSuffix(path, "/status/", out var code))
         {
             status = code is >= 200 and <= 599 ? code : StatusCodes.Status400BadRequest;
+        }
+        else if (TryParseSuffix(path, "/bytes/", out var length))
+        {
+            // A body of that many bytes, for clients that must not be able to take it all at once.
+            context.Response.Headers["X-Pod"] = Name;
+            context.Response.ContentLength = length;
+            try
+            {
+                await context.Response.Body.WriteAsync(new byte[length], context.RequestAborted);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException)
+            {
+                // The client went away.
+            }
+            return;
         }
         else if (TryParseSuffix(path, "/delay/", out var milliseconds))
         {

@@ -1,0 +1,44 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+
+namespace HeadlessSidecar.Limits;
+
+/// <summary>
+/// The app's open connections on the proxy listeners, while Kestrel serves them: the drain asks each to close
+/// (HTTP/2 <c>GOAWAY</c>, HTTP/1.1 no more keep-alive), and Kestrel's per-connection events find their listener here.
+/// </summary>
+internal sealed class AppConnections
+{
+    private readonly ConcurrentDictionary<string, Entry> _open = new(StringComparer.Ordinal);
+
+    public int Count => _open.Count;
+
+    public void Add(ConnectionContext connection, ListenerLimiter limiter) =>
+        _open[connection.ConnectionId] = new Entry(connection, limiter);
+
+    public void Remove(ConnectionContext connection) => _open.TryRemove(connection.ConnectionId, out _);
+
+    public ListenerLimiter? ListenerOf(string connectionId) => _open.TryGetValue(connectionId, out var entry) ? entry.Limiter : null;
+
+    /// <summary>Asks every connection to close gracefully: Kestrel sends HTTP/2 clients <c>GOAWAY</c> and ends
+    /// idle HTTP/1.1 keep-alive connections; busy ones close after their current request or streams.</summary>
+    public void RequestCloseAll()
+    {
+        foreach (var entry in _open.Values)
+        {
+            entry.Connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
+        }
+    }
+
+    /// <summary>Closes what is left once nothing is in flight, so stopping the server waits for no idle client.</summary>
+    public void AbortAll()
+    {
+        foreach (var entry in _open.Values)
+        {
+            entry.Connection.Abort(new ConnectionAbortedException("The sidecar drained and is shutting down."));
+        }
+    }
+
+    private readonly record struct Entry(ConnectionContext Connection, ListenerLimiter Limiter);
+}
