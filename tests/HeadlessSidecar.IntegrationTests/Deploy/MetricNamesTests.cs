@@ -4,23 +4,27 @@ using System.Text;
 using HeadlessSidecar.IntegrationTests.Infrastructure;
 using HeadlessSidecar.IntegrationTests.Probes;
 using HeadlessSidecar.IntegrationTests.Sidecar;
+using HeadlessSidecar.IntegrationTests.Webhook;
 
 namespace HeadlessSidecar.IntegrationTests.Deploy;
 
 /// <summary>
 /// Every metric the alerts and the dashboard read is one a real sidecar exports: the executable, with an Http
 /// service (one of whose pods refuses connections, so requests fail over) and a Tcp service probed by role,
-/// scraped on /metrics after traffic.
+/// scraped on /metrics after traffic; the injector's names, from a running <c>webhook</c> executable.
 /// </summary>
 public sealed class MetricNamesTests : IDisposable
 {
-    // ALLOWLIST, to be removed by whoever merges the helpers building these (names fixed by the contract):
+    // ALLOWLIST, to be removed by whoever merges the helper building it (name fixed by the contract):
     // - limit_rejections_total: the sidecar's Sidecar:Limits (helper "limits"); once merged, this test must see it.
-    // - injector_admissions_total: exported by the `webhook` command (helper "webhook"), not by the sidecar; once
-    //   merged, check it by scraping a running webhook instead.
     private static readonly string[] BuiltElsewhere =
     [
         "headless_sidecar_limit_rejections_total",
+    ];
+
+    // Exported by the `webhook` command, not by the sidecar: checked on a running webhook.
+    private static readonly string[] WebhookNames =
+    [
         "headless_sidecar_injector_admissions_total",
     ];
 
@@ -41,6 +45,7 @@ public sealed class MetricNamesTests : IDisposable
             .ToHashSet(StringComparer.Ordinal);
         Assert.Contains("dotnet_process_cpu_time_seconds_total", used);
         Assert.Contains("headless_sidecar_failovers_total", used);
+        Assert.Contains("headless_sidecar_injector_admissions_total", used);
 
         await using var web = await LoopbackPodSet.StartAsync("web", 2, cancellationToken: Ct);
         var redisAddress = LoopbackAddresses.Next();
@@ -84,7 +89,7 @@ public sealed class MetricNamesTests : IDisposable
         await Poll.UntilAsync(async ct =>
         {
             metrics = await client.GetStringAsync(new Uri($"http://{admin}/metrics"), ct);
-            return Missing(used, metrics).All(BuiltElsewhere.Contains);
+            return Missing(used, metrics).All(n => BuiltElsewhere.Contains(n) || WebhookNames.Contains(n));
         }, "every name exported", TimeSpan.FromSeconds(20), () => string.Join(", ", Missing(used, metrics)) + process.Describe() + "\nmetrics:\n" + metrics, Ct);
 
         Assert.True(TestSidecar.Series(metrics, "headless_sidecar_failovers_total", ("service", "web"), ("from_pod", "web-2"), ("reason", "connect_error")) >= 1, metrics);
@@ -93,6 +98,14 @@ public sealed class MetricNamesTests : IDisposable
         Assert.True(TestSidecar.Series(metrics, "dotnet_process_cpu_time_seconds_total", ("cpu_mode", "user")) > 0, metrics);
         var (exit, output) = await Promtool.CheckMetricsAsync(metrics, Ct);
         Assert.True(exit == 0, $"promtool check metrics ({exit}):\n{output}");
+
+        await using var webhook = await WebhookProcess.StartAsync([], Ct);
+        var webhookMetrics = await webhook.MetricsAsync(Ct);
+        Assert.Empty(Missing(WebhookNames, webhookMetrics));
+        // HeadlessSidecarInjectorErrors reads result="error": exported (at 0) before any admission.
+        Assert.Equal(0, TestSidecar.Series(webhookMetrics, "headless_sidecar_injector_admissions_total", ("result", "error")));
+        (exit, output) = await Promtool.CheckMetricsAsync(webhookMetrics, Ct);
+        Assert.True(exit == 0, $"promtool check metrics of the webhook ({exit}):\n{output}");
     }
 
     private static IEnumerable<string> Missing(IEnumerable<string> names, string metrics) =>

@@ -56,14 +56,18 @@ internal sealed class ScriptedPod : IAsyncDisposable
         var connections = new List<Task>();
         try
         {
-            while (true)
+            while (!_stop.IsCancellationRequested)
             {
                 var client = await _listener.AcceptTcpClientAsync(_stop.Token);
                 connections.Add(ServeAsync(client, Interlocked.Increment(ref _connections)));
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+        catch (Exception ex) when (_stop.IsCancellationRequested &&
+            ex is OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException)
         {
+            // Disposal cancels before it stops the listener, so whatever the accept throws once stopped (including
+            // InvalidOperationException, "not listening", when the loop reaches the accept after Stop()) is the
+            // shutdown; an accept failing while the pod still runs is a real failure and surfaces from disposal.
         }
         await Task.WhenAll(connections);
     }

@@ -84,9 +84,14 @@ internal sealed class TestWebhook : IAsyncDisposable
     /// which certificate the server presented.</summary>
     public HttpClient NewClient(out StrongBox<X509Certificate2?> served)
     {
-        var seen = new StrongBox<X509Certificate2?>();
-        served = seen;
-        var authority = Authority;
+        served = new StrongBox<X509Certificate2?>();
+        return NewClient(BaseAddress, Authority, served);
+    }
+
+    /// <summary>A client of <paramref name="baseAddress"/> that trusts only <paramref name="authority"/>; <paramref name="served"/>
+    /// receives the certificate the server presented.</summary>
+    public static HttpClient NewClient(Uri baseAddress, X509Certificate2 authority, StrongBox<X509Certificate2?> served)
+    {
         var handler = new SocketsHttpHandler
         {
             UseProxy = false,
@@ -99,7 +104,7 @@ internal sealed class TestWebhook : IAsyncDisposable
                         return false;
                     }
                     var leaf = new X509Certificate2(certificate);
-                    seen.Value = leaf;
+                    served.Value = leaf;
                     using var chain = new X509Chain();
                     chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
                     chain.ChainPolicy.CustomTrustStore.Add(authority);
@@ -110,7 +115,7 @@ internal sealed class TestWebhook : IAsyncDisposable
                 },
             },
         };
-        return new HttpClient(handler) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        return new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(10) };
     }
 
     /// <summary>The thumbprint of the certificate a brand-new TLS connection is served.</summary>
