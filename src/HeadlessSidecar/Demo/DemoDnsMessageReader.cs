@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using HeadlessSidecar.Discovery;
 
 namespace HeadlessSidecar.Demo;
 
@@ -55,7 +56,7 @@ internal static class DemoDnsMessageReader
         }
 
         var offset = HeaderLength;
-        if (!TryReadName(message, ref offset, nameBuffer, out var nameLength) || offset + 4 > message.Length)
+        if (!DnsWireName.TryRead(message, ref offset, nameBuffer, out var nameLength) || offset + 4 > message.Length)
         {
             return DemoDnsReadStatus.FormatError;
         }
@@ -71,7 +72,7 @@ internal static class DemoDnsMessageReader
         Span<byte> scratch = stackalloc byte[DemoDnsName.MaxWireLength];
         for (var i = 0; i < additionals; i++)
         {
-            if (!TryReadName(message, ref offset, scratch, out var ownerLength) || offset + 10 > message.Length)
+            if (!DnsWireName.TryRead(message, ref offset, scratch, out var ownerLength) || offset + 10 > message.Length)
             {
                 return DemoDnsReadStatus.FormatError;
             }
@@ -108,74 +109,6 @@ internal static class DemoDnsMessageReader
         }
 
         return query.HasEdns && query.EdnsVersion != 0 ? DemoDnsReadStatus.BadVersion : DemoDnsReadStatus.Query;
-    }
-
-    /// <summary>
-    /// Reads a possibly compressed name into <paramref name="destination"/>, uncompressed. Each pointer must
-    /// land strictly before the previous jump's target, so the walk always ends: no loop, however crafted.
-    /// </summary>
-    internal static bool TryReadName(ReadOnlySpan<byte> message, ref int offset, Span<byte> destination, out int length)
-    {
-        length = 0;
-        var position = offset;
-        var bound = offset;
-        var resumeAt = -1;
-        while (position < message.Length)
-        {
-            var octet = message[position];
-            switch (octet & 0xC0)
-            {
-                case 0x00 when octet == 0:
-                    if (length >= DemoDnsName.MaxWireLength || length >= destination.Length)
-                    {
-                        return false;
-                    }
-
-                    destination[length++] = 0;
-                    offset = resumeAt >= 0 ? resumeAt : position + 1;
-                    return true;
-
-                case 0x00:
-                    // Leave room for the root octet.
-                    if (position + 1 + octet > message.Length
-                        || length + 1 + octet + 1 > Math.Min(DemoDnsName.MaxWireLength, destination.Length))
-                    {
-                        return false;
-                    }
-
-                    message.Slice(position, 1 + octet).CopyTo(destination[length..]);
-                    length += 1 + octet;
-                    position += 1 + octet;
-                    break;
-
-                case 0xC0:
-                    if (position + 1 >= message.Length)
-                    {
-                        return false;
-                    }
-
-                    var target = ((octet & 0x3F) << 8) | message[position + 1];
-                    if (target >= bound)
-                    {
-                        return false;
-                    }
-
-                    if (resumeAt < 0)
-                    {
-                        resumeAt = position + 2;
-                    }
-
-                    bound = target;
-                    position = target;
-                    break;
-
-                default:
-                    // 0x40 and 0x80: extended label types, obsolete (RFC 6891 §5).
-                    return false;
-            }
-        }
-
-        return false;
     }
 
     private static bool AreOptionsWellFormed(ReadOnlySpan<byte> options)

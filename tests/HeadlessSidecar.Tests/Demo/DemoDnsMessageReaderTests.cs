@@ -1,4 +1,5 @@
 using HeadlessSidecar.Demo;
+using HeadlessSidecar.Discovery;
 
 namespace HeadlessSidecar.Tests.Demo;
 
@@ -12,7 +13,7 @@ public sealed class DemoDnsMessageReaderTests
         var offset = 27;
         var name = new byte[DemoDnsName.MaxWireLength];
 
-        Assert.True(DemoDnsMessageReader.TryReadName(message, ref offset, name, out var length));
+        Assert.True(DnsWireName.TryRead(message, ref offset, name, out var length));
 
         Assert.Equal(33, offset);
         Assert.Equal([3, .. "svc"u8, 7, .. "cluster"u8, 5, .. "local"u8, 0], name[..length]);
@@ -26,7 +27,7 @@ public sealed class DemoDnsMessageReaderTests
         byte[] message = [.. new byte[20], 1, (byte)'b', 0xC0, 20, 0xC0, 22];
         var offset = 24;
 
-        Assert.False(DemoDnsMessageReader.TryReadName(message, ref offset, new byte[DemoDnsName.MaxWireLength], out _));
+        Assert.False(DnsWireName.TryRead(message, ref offset, new byte[DemoDnsName.MaxWireLength], out _));
     }
 
     [Fact]
@@ -42,7 +43,7 @@ public sealed class DemoDnsMessageReaderTests
         message.Add(0);
         var offset = 0;
 
-        Assert.False(DemoDnsMessageReader.TryReadName([.. message], ref offset, new byte[DemoDnsName.MaxWireLength], out _));
+        Assert.False(DnsWireName.TryRead([.. message], ref offset, new byte[DemoDnsName.MaxWireLength], out _));
     }
 
     [Fact]
