@@ -350,33 +350,20 @@ public static partial class SidecarOptionsReader
 
     private static string Key(ServiceOptions service, string key) => $"{SectionName}:Services:{service.Name}:{key}";
 
-    private static List<int>? ReadStatusList(SectionReader section, string key)
-    {
-        if (!section.Exists(key))
-        {
-            return null;
-        }
-        var raw = section.Raw(key);
-        IEnumerable<(string Key, string? Value)> items = raw is not null
-            ? raw.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(v => (key, (string?)v))
-            : section.List(key);
-        var result = new List<int>();
-        foreach (var (itemKey, value) in items)
-        {
-            if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var status) && status is >= 100 and <= 599)
-            {
-                result.Add(status);
-            }
-            else
-            {
-                section.Error(itemKey, $"'{value}' is not an HTTP status code (100-599)");
-            }
-        }
-        return result;
-    }
+    private static List<int>? ReadStatusList(SectionReader section, string key) =>
+        ReadCodeList(section, key, value => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var status)
+            && status is >= 100 and <= 599 ? status : null, "is not an HTTP status code (100-599)");
 
     /// <summary>gRPC status names (any case) or numbers, as an array or a comma-separated string.</summary>
-    private static List<int>? ReadGrpcStatusList(SectionReader section, string key)
+    private static List<int>? ReadGrpcStatusList(SectionReader section, string key) =>
+        ReadCodeList(section, key, value => Forwarding.Grpc.GrpcStatusCode.TryParse(value, out var code) && code != 0 ? code : null,
+            "is not a gRPC status other than OK (a name such as UNAVAILABLE, or 1-16)");
+
+    /// <summary>
+    /// A list of codes, as a JSON array or a comma-separated string (configuration cannot tell an empty array from
+    /// an absent key, so <c>""</c> is the empty list); null when the key is absent.
+    /// </summary>
+    private static List<int>? ReadCodeList(SectionReader section, string key, Func<string?, int?> parse, string problem)
     {
         if (!section.Exists(key))
         {
@@ -389,13 +376,13 @@ public static partial class SidecarOptionsReader
         var result = new List<int>();
         foreach (var (itemKey, value) in items)
         {
-            if (Forwarding.Grpc.GrpcStatusCode.TryParse(value, out var code) && code != 0)
+            if (parse(value) is int code)
             {
                 result.Add(code);
             }
             else
             {
-                section.Error(itemKey, $"'{value}' is not a gRPC status other than OK (a name such as UNAVAILABLE, or 1-16)");
+                section.Error(itemKey, $"'{value}' {problem}");
             }
         }
         return result;
