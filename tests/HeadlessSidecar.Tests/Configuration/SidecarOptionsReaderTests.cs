@@ -113,14 +113,6 @@ public class SidecarOptionsReaderTests
     }
 
     [Fact]
-    public void Read_OnStatusCommaString_IsParsed()
-    {
-        var options = Read(out var errors, ("Sidecar:Services:web:Retry:OnStatus", "502, 503"));
-        Assert.Empty(errors);
-        Assert.Equal([502, 503], options.Services[0].Retry.OnStatus);
-    }
-
-    [Fact]
     public void Read_OnStatusEmptyString_TurnsStatusRetriesOff()
     {
         var options = Read(out var errors, ("Sidecar:Services:web:Retry:OnStatus", ""));
@@ -143,6 +135,22 @@ public class SidecarOptionsReaderTests
         Assert.Empty(errors);
         Assert.Equal([14], options.Services[0].Retry.OnGrpcStatus);
         Assert.Empty(Read(out _).Services[0].Retry.OnGrpcStatus);
+    }
+
+    [Theory]
+    [InlineData("Sidecar:Services:web:Retry:OnStatus:0", "99", "Sidecar:Services:web:Retry:OnStatus:0: '99' is not an HTTP status code (100-599)")]
+    [InlineData("Sidecar:Services:web:Retry:OnStatus", "502,abc", "Sidecar:Services:web:Retry:OnStatus: 'abc' is not an HTTP status code (100-599)")]
+    public void Read_OnStatusNotAStatus_NamesTheKey(string key, string value, string expected)
+    {
+        Assert.Equal(expected, SingleError((key, value)));
+    }
+
+    [Fact]
+    public void Read_OnStatusCommaString_IsParsed()
+    {
+        var options = Read(out var errors, ("Sidecar:Services:web:Retry:OnStatus", "502, 503"));
+        Assert.Empty(errors);
+        Assert.Equal([502, 503], options.Services[0].Retry.OnStatus);
     }
 
     [Theory]
