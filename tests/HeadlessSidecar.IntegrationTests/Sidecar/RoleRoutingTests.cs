@@ -84,6 +84,10 @@ public sealed class RoleRoutingTests
         Assert.Contains("OK", await RedisAsync(redis0.EndPoint, $"REPLICAOF {addresses[1]} {I(port)}"), StringComparison.Ordinal);
         await sidecar.WaitUntilAsync(async ct => (await RedisAsync(primaryListen, "CONFIG GET bind")).Contains(addresses[1].ToString(), StringComparison.Ordinal),
             "primary connections on redis-1", Ct);
+        // The move is counted when the probe round that saw it ends, which can be just after the first connection
+        // already went to redis-1.
+        await sidecar.WaitUntilAsync(async ct => TestSidecar.Series(await sidecar.MetricsAsync(ct), "headless_sidecar_failovers_total",
+            ("service", "primary"), ("from_pod", "redis-0"), ("to_pod", "redis-1"), ("reason", "role_change")) is not null, "role_change counted", Ct);
         var metrics = await sidecar.MetricsAsync(Ct);
         Assert.Equal(1, TestSidecar.Series(metrics, "headless_sidecar_failovers_total", ("service", "primary"), ("from_pod", "redis-0"), ("to_pod", "redis-1"), ("reason", "role_change")));
         var (exit, output) = await Promtool.CheckMetricsAsync(metrics, Ct);

@@ -1,3 +1,5 @@
+using Grpc.Core;
+using Grpc.Net.Client;
 using HeadlessSidecar.IntegrationTests.Infrastructure;
 
 namespace HeadlessSidecar.IntegrationTests.Sidecar.Grpc;
@@ -29,6 +31,11 @@ internal sealed class GrpcCluster : IAsyncDisposable
             {
                 pods.Add(await GrpcPod.StartAsync($"web-{i}", addresses[i], port, cancellationToken));
             }
+            foreach (var pod in pods)
+            {
+                await AnswersDirectlyAsync(pod, cancellationToken);
+                pod.Behaviour.ResetCalls();
+            }
             var zone = new ClusterZone { Ttl = 1, NegativeTtl = 1 };
             var service = zone.AddService(TestCluster.ServiceName, "default", ("web", port));
             foreach (var pod in pods)
@@ -46,6 +53,20 @@ internal sealed class GrpcCluster : IAsyncDisposable
             }
             throw;
         }
+    }
+
+    /// <summary>A pod is part of the cluster once it answers a call made to it directly, not through a sidecar.</summary>
+    private static async Task AnswersDirectlyAsync(GrpcPod pod, CancellationToken cancellationToken)
+    {
+        using var channel = GrpcChannel.ForAddress($"http://{pod.Address}:{pod.Port}", new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler { UseProxy = false },
+            DisposeHttpClient = true,
+        });
+        var invoker = channel.CreateCallInvoker();
+        await Poll.UntilAsync(async ct => await invoker.AsyncUnaryCall(TestGrpcService.Echo, null,
+                new CallOptions(deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: ct), "ready") == pod.Name,
+            $"gRPC pod {pod.Name} answering Echo", cancellationToken: cancellationToken);
     }
 
     public async ValueTask DisposeAsync()

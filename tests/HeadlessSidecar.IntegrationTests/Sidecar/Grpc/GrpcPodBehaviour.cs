@@ -19,4 +19,7 @@ internal sealed class GrpcPodBehaviour(string name)
     public TaskCompletionSource HangCancelled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public void CallReceived() => Interlocked.Increment(ref _calls);
+
+    /// <summary>Forgets the calls the cluster's readiness check made, so tests count only their own.</summary>
+    public void ResetCalls() => Volatile.Write(ref _calls, 0);
 }
