@@ -229,7 +229,8 @@ internal sealed partial class ProxyHandler
                 await FinishAsync(context, service, pod, null, null, started);
                 return;
             }
-            if ((lean ? leanException : context.GetForwarderErrorFeature()?.Exception) is PodOverloadedException overloaded)
+            var exception = lean ? leanException : context.GetForwarderErrorFeature()?.Exception;
+            if (exception is PodOverloadedException overloaded)
             {
                 // Section 11: refused before it waited; nothing was sent, so neither a pod failure nor a failover.
                 _limiters.ForListen(options.Listen).Rejected(LimitKind.Pending);
@@ -242,7 +243,6 @@ internal sealed partial class ProxyHandler
                 await FinishAsync(context, service, pod, null, null, started);
                 return;
             }
-            var exception = lean ? leanException : context.GetForwarderErrorFeature()?.Exception;
             // YARP's RequestBodyCanceled is not here: it cannot tell a stalled app from a pod that stopped reading.
             if (result == ForwarderError.RequestBodyClient || IsBadRequest(exception))
             {

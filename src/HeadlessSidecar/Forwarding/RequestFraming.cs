@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using HeadlessSidecar.Forwarding.Http1;
 using HeadlessSidecar.Routing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
@@ -19,9 +20,6 @@ internal static class RequestFraming
 {
     /// <summary>What Kestrel makes of a <c>Content-Length</c> that came with <c>Transfer-Encoding</c>.</summary>
     public const string RenamedContentLength = "X-Content-Length";
-
-    private static readonly SearchValues<char> TokenChars =
-        SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
 
     // RFC 9110 5.5: a field value holds no control character but HTAB.
     private static readonly SearchValues<char> ControlChars =
@@ -80,7 +78,7 @@ internal static class RequestFraming
                 var element = list[range].Trim(" \t");
                 var parameters = element.IndexOf(';');
                 var coding = (parameters < 0 ? element : element[..parameters]).TrimEnd(" \t");
-                if (coding.IsEmpty || coding.ContainsAnyExcept(TokenChars))
+                if (coding.IsEmpty || coding.ContainsAnyExcept(Http1Syntax.TokenCharsUtf16))
                 {
                     return Bad($"Transfer-Encoding '{Printable(value ?? "")}' is not a list of transfer codings");
                 }
@@ -119,7 +117,7 @@ internal static class RequestFraming
         {
             span = span[1..];
         }
-        return !span.IsEmpty && !span.ContainsAnyExcept(TokenChars);
+        return !span.IsEmpty && !span.ContainsAnyExcept(Http1Syntax.TokenCharsUtf16);
     }
 
     private static FramingProblem Bad(string detail) => new(ProxyError.BadRequest, detail);

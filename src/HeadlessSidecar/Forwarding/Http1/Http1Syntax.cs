@@ -6,9 +6,13 @@ namespace HeadlessSidecar.Forwarding.Http1;
 /// <summary>RFC 9110/9112 character classes shared by the parser and the request writer.</summary>
 internal static class Http1Syntax
 {
-    /// <summary>tchar: a header name or a transfer coding.</summary>
-    public static readonly SearchValues<byte> TokenChars =
-        SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"u8);
+    private const string TokenAlphabet = "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+    /// <summary>tchar: a header name or a transfer coding, in a pod's answer.</summary>
+    public static readonly SearchValues<byte> TokenChars = SearchValues.Create(Encoding.ASCII.GetBytes(TokenAlphabet));
+
+    /// <summary>tchar, for the app's request as Kestrel hands it over (strings).</summary>
+    public static readonly SearchValues<char> TokenCharsUtf16 = SearchValues.Create(TokenAlphabet);
 
     /// <summary>
     /// Field value bytes we pass on: HTAB and visible ASCII. obs-text (0x80-0xFF) is refused too, since Kestrel
