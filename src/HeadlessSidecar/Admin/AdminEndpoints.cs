@@ -170,7 +170,8 @@ internal static class AdminEndpoints
         _ => "pending",
     };
 
-    private static async Task WriteJsonAsync(HttpContext context, int status, Action<Utf8JsonWriter> body)
+    /// <summary>A small JSON answer, the shape every admin-style endpoint (the sidecar's and the webhook's) uses.</summary>
+    internal static async Task WriteJsonAsync(HttpContext context, int status, Action<Utf8JsonWriter> body)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using HeadlessSidecar.Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -33,17 +32,6 @@ internal static class WebhookEndpoints
         : certificate.Current is null ? "no serving certificate loaded"
         : null;
 
-    private static async Task WriteJsonAsync(HttpContext context, int status, string text)
-    {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json";
-        context.Response.Headers.CacheControl = "no-store";
-        await using (var writer = new Utf8JsonWriter(context.Response.BodyWriter))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("status", text);
-            writer.WriteEndObject();
-        }
-        await context.Response.BodyWriter.WriteAsync("\n"u8.ToArray(), context.RequestAborted);
-    }
+    private static Task WriteJsonAsync(HttpContext context, int status, string text) =>
+        Admin.AdminEndpoints.WriteJsonAsync(context, status, w => w.WriteString("status", text));
 }
