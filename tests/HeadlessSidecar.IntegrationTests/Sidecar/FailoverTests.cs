@@ -34,6 +34,20 @@ public sealed class FailoverTests
         return new IPEndPoint(address, cluster.Pods.Port);
     }
 
+    /// <summary>
+    /// A StatefulSet's restart as Kubernetes does it: the pod stops, its replacement starts at a new address, and only
+    /// once it is ready does DNS name it (not-ready pods are left out of a headless Service's records).
+    /// </summary>
+    private static async Task<LoopbackHttpPod> RestartPodAsync(TestCluster cluster, string name)
+    {
+        await cluster.Pods[name].StopAsync();
+        var address = LoopbackAddresses.Next();
+        var replacement = await LoopbackHttpPod.StartAsync(name, address, cluster.Pods.Port, cancellationToken: Ct);
+        cluster.Service.Pod(name).Address = address;
+        await cluster.ReloadAsync();
+        return replacement;
+    }
+
     [Fact]
     public async Task PodKilledMidLoad_NoFailedGets_FailoversCountedFromDeadPod()
     {
@@ -399,10 +413,10 @@ public sealed class FailoverTests
         {
             foreach (var name in new[] { "web-0", "web-1", "web-2" })
             {
-                // As a StatefulSet rolls: the pod stops, comes back at a new IP, DNS follows.
-                var moved = await MovePodAsync(cluster, name);
-                replacements.Add(await LoopbackHttpPod.StartAsync(name, moved.Address, moved.Port, cancellationToken: Ct));
-                await sidecar.WaitForPodAddressAsync(name, moved.Address, cancellationToken: Ct);
+                // As a StatefulSet rolls: the pod stops, comes back at a new IP, DNS follows once it is ready.
+                var replacement = await RestartPodAsync(cluster, name);
+                replacements.Add(replacement);
+                await sidecar.WaitForPodAddressAsync(name, replacement.EndPoint.Address, cancellationToken: Ct);
             }
             await running;
         }
