@@ -25,6 +25,7 @@ public sealed class ServiceOptions
     public HealthOptions Health { get; set; } = new();
     public PoolOptions Pool { get; set; } = new();
     public TcpOptions Tcp { get; set; } = new();
+    public TlsOptions Tls { get; set; } = new();
 }
 
 public sealed class TimeoutOptions

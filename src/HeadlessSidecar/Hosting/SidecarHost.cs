@@ -72,6 +72,7 @@ internal sealed class SidecarHost : IAsyncDisposable
         var sidecarMeter = new SidecarMeter(meterName);
         services.AddSingleton(sidecarMeter);
         services.AddSingleton(options);
+        services.AddSingleton<Reload.IConfigurationApplier>(new Reload.SnapshotOnlyApplier(options));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<EndpointRegistry>();
         services.AddSingleton<ProxyMetrics>();
