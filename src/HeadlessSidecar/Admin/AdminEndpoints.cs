@@ -2,6 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using HeadlessSidecar.Configuration;
 using HeadlessSidecar.Discovery;
+using HeadlessSidecar.Reload;
 using HeadlessSidecar.Runtime;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -10,12 +11,12 @@ using Microsoft.Extensions.DependencyInjection;
 namespace HeadlessSidecar.Admin;
 
 /// <summary>
-/// Contract section 6: /healthz, /readyz, /status, /debug/peers (and /metrics, mapped by the exporter). /status and
+/// Contract section 6: /healthz, /readyz, /status, /debug/peers, /debug/config (and /metrics, mapped by the exporter). /status and
 /// /debug/* answer loopback clients only unless <c>Sidecar:Admin:DebugAccess</c> is <c>Any</c>.
 /// </summary>
 internal static class AdminEndpoints
 {
-    private const string Paths = "/metrics, /healthz, /readyz, /status, /debug/peers";
+    private const string Paths = "/metrics, /healthz, /readyz, /status, /debug/peers, /debug/config";
 
     public static void Map(IApplicationBuilder app)
     {
@@ -40,6 +41,7 @@ internal static class AdminEndpoints
                 "/readyz" => ReadyAsync(context),
                 "/status" => StatusPage.WriteAsync(context),
                 "/debug/peers" => PeersAsync(context),
+                "/debug/config" => ConfigAsync(context),
                 _ => WriteJsonAsync(context, 404, w =>
                 {
                     w.WriteString("error", "not_found");
@@ -158,6 +160,24 @@ internal static class AdminEndpoints
                 w.WriteEndObject();
             }
             w.WriteEndArray();
+        });
+    }
+
+    private static Task ConfigAsync(HttpContext context)
+    {
+        var current = context.RequestServices.GetRequiredService<IConfigurationApplier>().Current;
+        var origin = context.RequestServices.GetService<ConfigurationOrigin>();
+        var resolvConf = context.RequestServices.GetRequiredService<ResolvConf>();
+        return WriteJsonAsync(context, 200, w =>
+        {
+            // The files the configuration was read from (environment variables and overrides won over them).
+            w.WriteStartArray("files");
+            foreach (var file in origin?.WatchedFiles() ?? [])
+            {
+                w.WriteStringValue(file);
+            }
+            w.WriteEndArray();
+            EffectiveConfiguration.Write(w, current, resolvConf);
         });
     }
 

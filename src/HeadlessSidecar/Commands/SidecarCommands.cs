@@ -1,7 +1,9 @@
 using System.Reflection;
 using HeadlessSidecar.Configuration;
 using HeadlessSidecar.Hosting;
+using HeadlessSidecar.Reload;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace HeadlessSidecar.Commands;
 
@@ -63,15 +65,17 @@ internal static class SidecarCommands
             Console.Out.WriteLine($"configuration is valid: {options.Services.Count} service(s): {string.Join(", ", options.Services.Select(s => s.Name))}");
             return ExitCodes.Ok;
         }
-        return await RunSidecarAsync(options, configuration);
+        return await RunSidecarAsync(options, configuration, origin: new ConfigurationOrigin(commandLine.ConfigFile, commandLine.Overrides));
     }
 
-    public static async Task<int> RunSidecarAsync(SidecarOptions options, IConfiguration configuration, Action<SidecarHost>? started = null)
+    /// <param name="origin">Where the configuration was read from, so a file change or SIGHUP reads it again; null: no reloads.</param>
+    public static async Task<int> RunSidecarAsync(SidecarOptions options, IConfiguration configuration, Action<SidecarHost>? started = null,
+        ConfigurationOrigin? origin = null)
     {
         SidecarHost host;
         try
         {
-            host = await SidecarHost.CreateAsync(options, configuration);
+            host = await SidecarHost.CreateAsync(options, configuration, origin is null ? null : services => services.AddSingleton(origin));
         }
         catch (ListenerBindException ex)
         {
@@ -123,7 +127,9 @@ internal static class SidecarCommands
 
         Configuration, later wins: appsettings.json beside the executable, --config FILE (JSON, same shape),
         environment variables (Sidecar__Services__web__Host=...), command-line overrides (--Sidecar:AccessLog=true).
-        Admin endpoints (Sidecar:Admin:Listen, default 0.0.0.0:18090): /metrics /healthz /readyz /status /debug/peers
+        Reload: a change of appsettings.json or the --config file (a ConfigMap's symlink swap too), or SIGHUP, reads them again;
+        an invalid configuration is refused and the running one kept (headless_sidecar_config_reloads_total{result}).
+        Admin endpoints (Sidecar:Admin:Listen, default 0.0.0.0:18090): /metrics /healthz /readyz /status /debug/peers /debug/config
         (/status and /debug/* answer loopback clients only, as kubectl port-forward arrives, unless Sidecar:Admin:DebugAccess=Any)
 
         """;

@@ -7,9 +7,12 @@ namespace HeadlessSidecar.Commands;
 /// environment variables (<c>Sidecar__Services__web__Host</c>), command-line overrides (<c>--Sidecar:AccessLog=true</c>).</summary>
 internal static class SidecarConfiguration
 {
+    /// <summary>The optional <c>appsettings.json</c> beside the executable.</summary>
+    public static string AppSettingsPath => Path.Combine(AppContext.BaseDirectory, "appsettings.json");
+
     public static IConfigurationRoot Build(string? configFile, string[] overrides)
     {
-        var appSettings = Path.Combine(AppContext.BaseDirectory, "appsettings.json");
+        var appSettings = AppSettingsPath;
         if (File.Exists(appSettings))
         {
             CheckSyntax(appSettings, $"'{appSettings}'");

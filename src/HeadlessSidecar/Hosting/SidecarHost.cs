@@ -73,6 +73,7 @@ internal sealed class SidecarHost : IAsyncDisposable
         services.AddSingleton(sidecarMeter);
         services.AddSingleton(options);
         services.AddSingleton<Reload.IConfigurationApplier>(new Reload.SnapshotOnlyApplier(options));
+        Reload.ReloadServiceCollectionExtensions.AddConfigurationReload(services);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<EndpointRegistry>();
         services.AddSingleton<ProxyMetrics>();
