@@ -41,6 +41,7 @@ public sealed class AdminEndpointsAccessTests
     [InlineData("/status")]
     [InlineData("/STATUS")]
     [InlineData("/debug/peers")]
+    [InlineData("/debug/config")]
     [InlineData("/debug/anything")]
     public async Task Map_RestrictedPathFromPodNetworkByDefault_403Forbidden(string path)
     {
