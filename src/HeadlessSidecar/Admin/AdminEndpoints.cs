@@ -165,6 +165,16 @@ internal static class AdminEndpoints
 
     private static Task ConfigAsync(HttpContext context)
     {
+        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+        {
+            // Read-only: a configuration changes through its files (or SIGHUP), never through the admin port.
+            context.Response.Headers.Allow = "GET, HEAD";
+            return WriteJsonAsync(context, 405, w =>
+            {
+                w.WriteString("error", "method_not_allowed");
+                w.WriteString("detail", "/debug/config is read-only: change the configuration files (they are reloaded on change) or send SIGHUP");
+            });
+        }
         var current = context.RequestServices.GetRequiredService<IConfigurationApplier>().Current;
         var origin = context.RequestServices.GetService<ConfigurationOrigin>();
         var resolvConf = context.RequestServices.GetRequiredService<ResolvConf>();

@@ -52,8 +52,7 @@ internal sealed class ReloadDebouncer : IDisposable
             }
             _last = now;
             _pending |= trigger;
-            var untilMax = _timings.MaxDelay - _time.GetElapsedTime(_first, now);
-            _timer.Change(untilMax < _timings.Quiet ? Max(untilMax, TimeSpan.Zero) : _timings.Quiet, Timeout.InfiniteTimeSpan);
+            _timer.Change(Max(Due(now), TimeSpan.Zero), Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -66,16 +65,25 @@ internal sealed class ReloadDebouncer : IDisposable
             {
                 return;
             }
-            var now = _time.GetTimestamp();
-            if (_time.GetElapsedTime(_last, now) < _timings.Quiet && _time.GetElapsedTime(_first, now) < _timings.MaxDelay)
+            var due = Due(_time.GetTimestamp());
+            if (due > TimeSpan.Zero)
             {
-                // A trigger arrived as the timer fired; it has rescheduled the timer.
+                // A trigger arrived as the timer fired, or the timer ran a little ahead of the timestamp clock.
+                _timer.Change(due, Timeout.InfiniteTimeSpan);
                 return;
             }
             triggers = _pending;
             _pending = ReloadTrigger.None;
         }
         _ready(triggers);
+    }
+
+    /// <summary>How long until the pending burst ends: quiet since its last trigger, or its maximum delay reached.</summary>
+    private TimeSpan Due(long now)
+    {
+        var untilQuiet = _timings.Quiet - _time.GetElapsedTime(_last, now);
+        var untilMax = _timings.MaxDelay - _time.GetElapsedTime(_first, now);
+        return untilQuiet < untilMax ? untilQuiet : untilMax;
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
