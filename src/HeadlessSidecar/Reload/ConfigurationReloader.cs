@@ -179,13 +179,14 @@ internal sealed partial class ConfigurationReloader : IHostedService, IDisposabl
             Fail(trigger, ex.Problems);
             return;
         }
-        _metrics.Succeeded();
+        // Logged before it is counted: whoever sees the count change finds the lines that explain it.
         Log.Reloaded(_logger, trigger, changes.Changes.Count == 0 ? "no change" : string.Join("; ", changes.Changes));
         if (changes.RestartRequired.Count > 0)
         {
             Log.RestartRequired(_logger, string.Join(", ", changes.RestartRequired));
         }
         WarnInsecure(_applier.Current);
+        _metrics.Succeeded();
     }
 
     /// <summary>The configuration as <c>run</c> and <c>validate</c> read it, or null with one <c>key: reason</c> per problem.</summary>
@@ -208,12 +209,12 @@ internal sealed partial class ConfigurationReloader : IHostedService, IDisposabl
 
     private void Fail(string trigger, IReadOnlyList<string> problems)
     {
-        _metrics.Failed();
         Log.Failed(_logger, trigger, problems.Count);
         foreach (var problem in problems)
         {
             Log.Problem(_logger, problem);
         }
+        _metrics.Failed();
     }
 
     /// <summary>The watcher's <c>'PATH' does not exist</c> named as start-up names that file.</summary>

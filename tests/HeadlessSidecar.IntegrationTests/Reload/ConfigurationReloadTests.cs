@@ -45,7 +45,7 @@ public sealed class ConfigurationReloadTests(ITestOutputHelper output)
 
         Assert.Equal(0, (await sidecar.ReloadMetricsAsync(Ct)).LastSuccessful);
         // Each problem on a log line of its own, as `validate` prints it.
-        Assert.True(sidecar.Log.Split('\n').Any(l => l.Contains("] Sidecar:Services:web:LoadBalancing: 'Fastest' is not one of", StringComparison.Ordinal)), sidecar.Log);
+        await sidecar.WaitForLogAsync("] Sidecar:Services:web:LoadBalancing: 'Fastest' is not one of", Ct);
         Assert.Contains("Configuration reload failed (file change): 1 problem(s), the running configuration is unchanged.", sidecar.Log, StringComparison.Ordinal);
         Assert.Equal("RoundRobin", await sidecar.WebSettingAsync("LoadBalancing", Ct));
         await AssertServesAsync(sidecar);
@@ -58,7 +58,7 @@ public sealed class ConfigurationReloadTests(ITestOutputHelper output)
         Assert.True(applied < TimeSpan.FromSeconds(5), $"applied {applied.TotalSeconds:F1} s after the write; the contract allows 5 s");
         Assert.Equal(1, (await sidecar.ReloadMetricsAsync(Ct)).LastSuccessful);
         Assert.Equal("LeastRequests", await sidecar.WebSettingAsync("LoadBalancing", Ct));
-        Assert.Contains("Configuration reloaded (file change)", sidecar.Log, StringComparison.Ordinal);
+        await sidecar.WaitForLogAsync("Configuration reloaded (file change)", Ct);
         await AssertServesAsync(sidecar);
         var metrics = await sidecar.MetricsAsync(Ct);
         var (exit, lint) = await Promtool.CheckMetricsAsync(metrics, Ct);
@@ -73,7 +73,7 @@ public sealed class ConfigurationReloadTests(ITestOutputHelper output)
 
         File.Delete(sidecar.ConfigPath);
         await sidecar.WaitForReloadsAsync(success: 0, failure: 1, cancellationToken: Ct);
-        Assert.Contains($"--config: '{sidecar.ConfigPath}' does not exist", sidecar.Log, StringComparison.Ordinal);
+        await sidecar.WaitForLogAsync($"--config: '{sidecar.ConfigPath}' does not exist", Ct);
         Assert.Equal(sidecar.AppEndPoint.ToString(), await sidecar.WebSettingAsync("Listen", Ct));
         await AssertServesAsync(sidecar);
 
@@ -112,7 +112,7 @@ public sealed class ConfigurationReloadTests(ITestOutputHelper output)
 
         await sidecar.SignalAsync("HUP");
         await sidecar.WaitForReloadsAsync(success: 1, failure: 0, cancellationToken: Ct);
-        Assert.Contains("Configuration reloaded (SIGHUP)", sidecar.Log, StringComparison.Ordinal);
+        await sidecar.WaitForLogAsync("Configuration reloaded (SIGHUP)", Ct);
         Assert.False(sidecar.Process.HasExited);
         await AssertServesAsync(sidecar);
 
@@ -178,7 +178,7 @@ public sealed class ConfigurationReloadTests(ITestOutputHelper output)
         }, Ct);
         await sidecar.WaitForReloadsAsync(success: 1, failure: 0, cancellationToken: Ct);
 
-        Assert.Contains("Sidecar:Admin:Listen changed but apply only at a restart", sidecar.Log, StringComparison.Ordinal);
+        await sidecar.WaitForLogAsync("Sidecar:Admin:Listen changed but apply only at a restart", Ct);
         // The rest of the change applied; the admin port stays where it was.
         Assert.Equal("4", await sidecar.WebSettingAsync("Retry:MaxAttempts", Ct));
         Assert.True(await Poll.AcceptsTcpAsync(sidecar.AdminEndPoint, Ct));

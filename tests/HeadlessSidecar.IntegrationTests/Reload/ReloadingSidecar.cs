@@ -144,6 +144,12 @@ internal sealed class ReloadingSidecar : IAsyncDisposable
     /// <summary>The configuration file as last written.</summary>
     public string Rendered => Render(Settings);
 
+    /// <summary>Waits until the sidecar has logged a line containing <paramref name="text"/> (the console logger
+    /// writes on its own thread, so a line may trail the metric it explains).</summary>
+    public Task WaitForLogAsync(string text, CancellationToken cancellationToken = default) =>
+        Poll.UntilAsync(_ => Task.FromResult(Log.Contains(text, StringComparison.Ordinal)), $"a log line with '{text}'",
+            TimeSpan.FromSeconds(10), Process.Describe, cancellationToken);
+
     public Task<string> MetricsAsync(CancellationToken cancellationToken = default) => AdminClient.GetStringAsync("metrics", cancellationToken);
 
     /// <summary>config_reloads_total by result and config_last_reload_successful, as scraped.</summary>
