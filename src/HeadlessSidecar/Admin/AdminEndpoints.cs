@@ -24,7 +24,7 @@ internal static class AdminEndpoints
         {
             if (AdminAccess.IsRestricted(context.Request.Path))
             {
-                var access = context.RequestServices.GetRequiredService<SidecarOptions>().AdminDebugAccess;
+                var access = context.RequestServices.GetRequiredService<ServiceRuntimeRegistry>().Options.AdminDebugAccess;
                 if (!AdminAccess.IsAllowed(access, context.Connection.RemoteIpAddress))
                 {
                     return WriteJsonAsync(context, 403, w =>
@@ -60,7 +60,7 @@ internal static class AdminEndpoints
         }
         else
         {
-            var pending = runtimes.Services.Values.Where(s => !s.Ready).Select(s => s.Name).Order(StringComparer.Ordinal).ToList();
+            var pending = runtimes.Services.Values.Where(s => s.RequiredForReadiness && !s.Ready).Select(s => s.Name).Order(StringComparer.Ordinal).ToList();
             if (pending.Count > 0)
             {
                 reason = $"waiting for the first DNS resolution of: {string.Join(", ", pending)}";
