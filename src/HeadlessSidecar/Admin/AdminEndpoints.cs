@@ -24,7 +24,7 @@ internal static class AdminEndpoints
         {
             if (AdminAccess.IsRestricted(context.Request.Path))
             {
-                var access = context.RequestServices.GetRequiredService<ServiceRuntimeRegistry>().Options.AdminDebugAccess;
+                var access = CurrentOptions(context.RequestServices).AdminDebugAccess;
                 if (!AdminAccess.IsAllowed(access, context.Connection.RemoteIpAddress))
                 {
                     return WriteJsonAsync(context, 403, w =>
@@ -48,6 +48,10 @@ internal static class AdminEndpoints
             };
         });
     }
+
+    /// <summary>The configuration in effect (a reload's), or start-up's where no runtime runs (the admin pipeline alone).</summary>
+    private static SidecarOptions CurrentOptions(IServiceProvider services) =>
+        services.GetService<ServiceRuntimeRegistry>()?.Options ?? services.GetRequiredService<SidecarOptions>();
 
     private static Task ReadyAsync(HttpContext context)
     {
