@@ -36,6 +36,8 @@ internal sealed partial class ConfigurationApplier : IConfigurationApplier, IDis
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _applying = new(1, 1);
+    // Cancelled when the host goes: a drain still running ends with it (shutdown drains everything anyway).
+    private readonly CancellationTokenSource _stopping = new();
     // Listen addresses of removed services (and moved listeners) whose open connections still reach their old runtime.
     private FrozenDictionary<IPEndPoint, ListenerBinding> _retired = FrozenDictionary<IPEndPoint, ListenerBinding>.Empty;
 
@@ -203,7 +205,7 @@ internal sealed partial class ConfigurationApplier : IConfigurationApplier, IDis
             var deadline = _time.GetUtcNow() + drainTimeout;
             while (_time.GetUtcNow() < deadline && (_connections.CountOn(endPoints) > 0 || runtimes.Any(InFlight)))
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(100), _time);
+                await Task.Delay(TimeSpan.FromMilliseconds(100), _time, _stopping.Token);
             }
             var left = _connections.CountOn(endPoints);
             if (left > 0)
@@ -211,7 +213,7 @@ internal sealed partial class ConfigurationApplier : IConfigurationApplier, IDis
                 Log.DrainTimedOut(_logger, drainTimeout, left);
                 _connections.Abort(endPoints, "A reload removed this listener and its DrainTimeout has passed.");
             }
-            await _applying.WaitAsync();
+            await _applying.WaitAsync(_stopping.Token);
             try
             {
                 _retired = _retired.Where(r => !endPoints.Contains(r.Key)).ToFrozenDictionary();
@@ -228,13 +230,20 @@ internal sealed partial class ConfigurationApplier : IConfigurationApplier, IDis
                 Log.Retired(_logger, runtime.Name);
             }
         }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException && _stopping.IsCancellationRequested)
+        {
+        }
         catch (Exception ex)
         {
             Log.DrainFailed(_logger, ex);
         }
     }
 
-    public void Dispose() => _applying.Dispose();
+    public void Dispose()
+    {
+        // The semaphore stays: a drain may still be between its last check and its wait.
+        _stopping.Cancel();
+    }
 
     private static bool InFlight(ServiceRuntime runtime) => runtime.Table.Pods.Any(p => p.ActiveRequests > 0);
 

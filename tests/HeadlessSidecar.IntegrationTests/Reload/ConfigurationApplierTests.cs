@@ -44,6 +44,9 @@ public sealed class ConfigurationApplierTests
         }
     }
 
+    /// <summary>Service <c>web</c>'s listener (the reader lists services by name, so it need not be the first).</summary>
+    private static IPEndPoint WebListen(TestSidecar sidecar) => IPEndPoint.Parse(sidecar.Settings["Sidecar:Services:web:Listen"]!);
+
     private static int UpstreamConnections(TestCluster cluster) => cluster.Pods.Pods.Sum(p => p.ConnectionCount);
 
     [Fact]
@@ -72,10 +75,11 @@ public sealed class ConfigurationApplierTests
         var other = NewListen();
         await using var sidecar = await TestSidecar.StartAsync(cluster.Dns.EndPoint, s => AddService(s, "other", other), cancellationToken: Ct);
         await sidecar.WaitForPodsAsync(["web-0", "web-1", "web-2"], cancellationToken: Ct);
+        using var web = ClientFor(WebListen(sidecar).ToString());
         // One keep-alive connection per pod, made by sequential requests over the rotation.
         for (var i = 0; i < 6; i++)
         {
-            Assert.Equal(HttpStatusCode.OK, (await sidecar.Client.GetAsync("/", Ct)).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await web.GetAsync("/", Ct)).StatusCode);
         }
         var before = UpstreamConnections(cluster);
 
@@ -92,7 +96,7 @@ public sealed class ConfigurationApplierTests
             Assert.DoesNotContain(changes.Changes, c => c.StartsWith("service web", StringComparison.Ordinal));
             for (var i = 0; i < 6; i++)
             {
-                Assert.Equal(HttpStatusCode.OK, (await sidecar.Client.GetAsync("/", Ct)).StatusCode);
+                Assert.Equal(HttpStatusCode.OK, (await web.GetAsync("/", Ct)).StatusCode);
             }
         }
 
@@ -126,6 +130,58 @@ public sealed class ConfigurationApplierTests
         Assert.Equal(["service web: LoadBalancing, Retry"], changes.Changes);
         Assert.Equal(before, UpstreamConnections(cluster));
         Assert.Equal(2, sidecar.Services.GetRequiredService<IConfigurationApplier>().Current.Services[0].Retry.MaxAttempts);
+    }
+
+    [Fact]
+    public async Task ApplyAsync_DnsChanged_PodsAtTheSameAddressesKeepTheirPools()
+    {
+        await using var cluster = await TestCluster.StartAsync(3, cancellationToken: Ct);
+        await using var sidecar = await TestSidecar.StartAsync(cluster.Dns.EndPoint, cancellationToken: Ct);
+        await sidecar.WaitForPodsAsync(["web-0", "web-1", "web-2"], cancellationToken: Ct);
+        for (var i = 0; i < 6; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await sidecar.Client.GetAsync("/", Ct)).StatusCode);
+        }
+        var before = UpstreamConnections(cluster);
+        var resolvedBefore = (await sidecar.PeersAsync(cancellationToken: Ct)).GetProperty("lastResolution").GetString();
+
+        var changes = await sidecar.ReloadAsync(s =>
+        {
+            s["Sidecar:Dns:Timeout"] = "300ms";
+            s["Sidecar:Dns:MaxRefresh"] = "2s";
+        }, Ct);
+
+        Assert.Equal(["global: Dns"], changes.Changes);
+        // The new resolver answers (a new resolution time), and the same pods keep their pools.
+        await sidecar.WaitUntilAsync(async ct => (await sidecar.PeersAsync(cancellationToken: ct)).GetProperty("lastResolution").GetString() != resolvedBefore,
+            "a resolution under the new Dns settings", Ct);
+        for (var i = 0; i < 6; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await sidecar.Client.GetAsync("/", Ct)).StatusCode);
+        }
+        Assert.Equal(before, UpstreamConnections(cluster));
+    }
+
+    [Fact]
+    public async Task ApplyAsync_HostChanged_NewDiscoveryServesTheNewPods()
+    {
+        await using var cluster = await TestCluster.StartAsync(3, cancellationToken: Ct);
+        var other = cluster.Zone.AddService("other-headless", "default", ("web", cluster.Pods.Port));
+        other.AddPod("web-0", cluster.Pods[0].Address);
+        await cluster.ReloadAsync();
+        await using var sidecar = await TestSidecar.StartAsync(cluster.Dns.EndPoint, cancellationToken: Ct);
+        await sidecar.WaitForPodsAsync(["web-0", "web-1", "web-2"], cancellationToken: Ct);
+
+        var changes = await sidecar.ReloadAsync(s => s["Sidecar:Services:web:Host"] = "other-headless", Ct);
+
+        Assert.Equal(["service web: Host"], changes.Changes);
+        await sidecar.WaitForPodsAsync(["web-0"], cancellationToken: Ct);
+        Assert.Equal("other-headless.default.svc.cluster.local", (await sidecar.PeersAsync(cancellationToken: Ct)).GetProperty("host").GetString());
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await sidecar.Client.GetAsync("/", Ct);
+            Assert.Equal("web-0", response.Headers.GetValues("X-Headless-Pod").Single());
+        }
     }
 
     [Fact]
@@ -223,7 +279,8 @@ public sealed class ConfigurationApplierTests
         Assert.False(await Poll.AcceptsTcpAsync(endPoint, Ct), "a removed service's listener refuses new connections");
         using var response = await slow;
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await sidecar.Client.GetAsync("/", Ct)).StatusCode);
+        using var web = ClientFor(WebListen(sidecar).ToString());
+        Assert.Equal(HttpStatusCode.OK, (await web.GetAsync("/", Ct)).StatusCode);
         await sidecar.WaitUntilAsync(async ct => !(await sidecar.Admin.GetStringAsync("debug/peers", ct)).Contains("\"slow\"", StringComparison.Ordinal),
             "slow gone from /debug/peers", Ct);
     }
@@ -240,8 +297,9 @@ public sealed class ConfigurationApplierTests
             s["Sidecar:Services:keep:Protocol"] = "Tcp";
         }, cancellationToken: Ct);
         await sidecar.WaitForPodsAsync(["web-0"], cancellationToken: Ct);
+        var webListen = WebListen(sidecar);
         using var session = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await session.ConnectAsync(sidecar.Listen, Ct);
+        await session.ConnectAsync(webListen, Ct);
         Assert.Equal("before", await EchoAsync(session, "before"));
 
         var applied = Stopwatch.StartNew();
@@ -257,7 +315,7 @@ public sealed class ConfigurationApplierTests
         var closedAfter = await ClosedAfterAsync(session, applied);
         Output?.WriteLine($"TCP session of the removed service closed {closedAfter.TotalMilliseconds:0} ms after the reload (DrainTimeout 2 s)");
         Assert.InRange(closedAfter, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(10));
-        Assert.False(await Poll.AcceptsTcpAsync(sidecar.Listen, Ct));
+        Assert.False(await Poll.AcceptsTcpAsync(webListen, Ct));
     }
 
     private static async Task<string> EchoAsync(Socket socket, string payload)
@@ -303,7 +361,7 @@ public sealed class ConfigurationApplierTests
         await using var cluster = await TestCluster.StartAsync(3, cancellationToken: Ct);
         var spare = NewListen();
         await using var sidecar = await TestSidecar.StartAsync(cluster.Dns.EndPoint, s => AddService(s, "spare", spare), cancellationToken: Ct);
-        var listen = sidecar.Listen.ToString();
+        var listen = WebListen(sidecar).ToString();
 
         var changes = await sidecar.ReloadAsync(s =>
         {
