@@ -25,7 +25,7 @@ internal static class AdminEndpoints
         {
             if (AdminAccess.IsRestricted(context.Request.Path))
             {
-                var access = context.RequestServices.GetRequiredService<SidecarOptions>().AdminDebugAccess;
+                var access = CurrentOptions(context.RequestServices).AdminDebugAccess;
                 if (!AdminAccess.IsAllowed(access, context.Connection.RemoteIpAddress))
                 {
                     return WriteJsonAsync(context, 403, w =>
@@ -51,6 +51,10 @@ internal static class AdminEndpoints
         });
     }
 
+    /// <summary>The configuration in effect (a reload's), or start-up's where no runtime runs (the admin pipeline alone).</summary>
+    private static SidecarOptions CurrentOptions(IServiceProvider services) =>
+        services.GetService<ServiceRuntimeRegistry>()?.Options ?? services.GetRequiredService<SidecarOptions>();
+
     private static Task ReadyAsync(HttpContext context)
     {
         var drain = context.RequestServices.GetRequiredService<DrainState>();
@@ -62,7 +66,7 @@ internal static class AdminEndpoints
         }
         else
         {
-            var pending = runtimes.Services.Values.Where(s => !s.Ready).Select(s => s.Name).Order(StringComparer.Ordinal).ToList();
+            var pending = runtimes.Services.Values.Where(s => s.RequiredForReadiness && !s.Ready).Select(s => s.Name).Order(StringComparer.Ordinal).ToList();
             if (pending.Count > 0)
             {
                 reason = $"waiting for the first DNS resolution of: {string.Join(", ", pending)}";

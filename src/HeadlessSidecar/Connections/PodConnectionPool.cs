@@ -16,7 +16,7 @@ namespace HeadlessSidecar.Connections;
 internal sealed partial class PodConnectionPool : IDisposable
 {
     private readonly PodEndpoint _pod;
-    private readonly ServiceOptions _options;
+    private volatile ServiceOptions _options;
     private readonly ILogger _logger;
     private readonly SocketsHttpHandler _handler;
     private readonly ConcurrentQueue<Socket> _warm = new();
@@ -64,6 +64,12 @@ internal sealed partial class PodConnectionPool : IDisposable
     }
 
     public HttpMessageInvoker Invoker { get; }
+
+    /// <summary>
+    /// A reload's settings that the pool reads per connection (<c>Timeouts:Connect</c>, <c>Limits:MaxPendingPerPod</c>);
+    /// what the pool was built from (<c>Pool</c>, <c>UpstreamHttpVersion</c>, <c>Tls</c>) takes a new pool instead.
+    /// </summary>
+    public void Update(ServiceOptions options) => _options = options;
 
     /// <summary><c>http://address:port</c>: where requests to this pod go (never an address from the request).</summary>
     public string DestinationPrefix { get; }

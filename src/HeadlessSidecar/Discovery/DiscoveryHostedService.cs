@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace HeadlessSidecar.Discovery;
 
-/// <summary>Runs every service's watcher for the life of the host.</summary>
+/// <summary>Runs every service's watcher for the life of the host (those a reload starts too).</summary>
 internal sealed partial class DiscoveryHostedService : BackgroundService
 {
     private readonly ServiceWatchers _watchers;
@@ -19,8 +19,7 @@ internal sealed partial class DiscoveryHostedService : BackgroundService
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var watchers = _watchers.All.ToList();
-        Log.Starting(_logger, watchers.Count, string.Join(", ", _settings.Servers), string.Join(" ", _settings.Search), _settings.Ndots);
-        return Task.WhenAll(watchers.Select(w => w.RunAsync(stoppingToken)));
+        Log.Starting(_logger, _watchers.All.Count(), string.Join(", ", _settings.Servers), string.Join(" ", _settings.Search), _settings.Ndots);
+        return _watchers.RunAsync(stoppingToken);
     }
 }

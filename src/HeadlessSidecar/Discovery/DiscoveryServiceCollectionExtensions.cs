@@ -23,6 +23,7 @@ internal static class DiscoveryServiceCollectionExtensions
         services.TryAddSingleton<ServiceResolver>();
         services.TryAddSingleton<DiscoveryMetrics>();
         services.TryAddSingleton<ServiceWatchers>();
+        services.TryAddSingleton<DnsResolverFactory>();
         services.AddHostedService<DiscoveryHostedService>();
         return services;
     }

@@ -1,6 +1,6 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using System.Runtime.CompilerServices;
 using HeadlessSidecar.Configuration;
 using HeadlessSidecar.Connections;
 using HeadlessSidecar.Forwarding.Grpc;
@@ -32,23 +32,26 @@ internal sealed partial class ProxyHandler
     private readonly ListenerMap _listeners;
     private readonly IHttpForwarder _forwarder;
     private readonly ProxyMetrics _metrics;
-    private readonly AccessLogWriter? _accessLog;
+    private readonly AccessLogWriter _accessLog;
+    private readonly ServiceRuntimeRegistry _registry;
     private readonly DrainState _drain;
     private readonly ListenerLimiters _limiters;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<ServiceRuntime, ForwarderRequestConfig> _configs = new();
-    private readonly ConcurrentDictionary<ServiceRuntime, ForwarderRequestConfig> _grpcConfigs = new();
+    // Per settings snapshot: a reload's new Timeouts or UpstreamHttpVersion make a new one, and the old entry goes with it.
+    private readonly ConditionalWeakTable<ServiceSettings, ForwarderRequestConfig> _configs = new();
+    private readonly ConditionalWeakTable<ServiceSettings, ForwarderRequestConfig> _grpcConfigs = new();
 
-    public ProxyHandler(ListenerMap listeners, IHttpForwarder forwarder, ProxyMetrics metrics, SidecarOptions options,
-        TimeProvider time, DrainState drain, ListenerLimiters limiters, ILogger<ProxyHandler> logger)
+    public ProxyHandler(ListenerMap listeners, IHttpForwarder forwarder, ProxyMetrics metrics, ServiceRuntimeRegistry registry,
+        TimeProvider time, AccessLogWriter accessLog, DrainState drain, ListenerLimiters limiters, ILogger<ProxyHandler> logger)
     {
+        _registry = registry;
         _limiters = limiters;
         _listeners = listeners;
         _forwarder = forwarder;
         _metrics = metrics;
         _drain = drain;
         _logger = logger;
-        _accessLog = options.AccessLog ? new AccessLogWriter(time) : null;
+        _accessLog = accessLog;
     }
 
     public async Task InvokeAsync(HttpContext context)
@@ -109,7 +112,8 @@ internal sealed partial class ProxyHandler
     /// </summary>
     private async Task ForwardAsync(HttpContext context, ServiceRuntime service, PodState? pinned, long started)
     {
-        var options = service.Options;
+        var settings = service.Settings;
+        var options = settings.Options;
         var request = context.Request;
         // Pooled with its timers and tried-list; InvokeAsync returns it when the request is over.
         var state = ProxyRequestState.Pool.Get();
@@ -120,8 +124,8 @@ internal sealed partial class ProxyHandler
         var grpcDeadline = grpc ? GrpcCall.Begin(context, state) : null;
         var requestTimeout = state.StartRequestTimeout(grpcDeadline ?? options.Timeouts.Request, context.RequestAborted);
         var config = grpc
-            ? _grpcConfigs.GetOrAdd(service, static s => GrpcCall.ForwarderConfig(ForwarderConfig(s.Options)))
-            : _configs.GetOrAdd(service, static s => ForwarderConfig(s.Options));
+            ? _grpcConfigs.GetValue(settings, static s => GrpcCall.ForwarderConfig(ForwarderConfig(s.Options)))
+            : _configs.GetValue(settings, static s => ForwarderConfig(s.Options));
         var maxAttempts = pinned is null ? options.Retry.MaxAttempts : 1;
         var hasBody = context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? false;
         var idempotent = IsIdempotent(request.Method);
@@ -157,6 +161,7 @@ internal sealed partial class ProxyHandler
         var appHostIsSidecar = HostName.IsLoopback(HostName.Get(appHost));
 
         var tried = state.Tried;
+        var retriedOnNewPool = false;
         PodState? previous = null;
         AttemptFailure? failure = null;
         for (var attempt = 1; attempt <= maxAttempts; attempt++)
@@ -204,16 +209,17 @@ internal sealed partial class ProxyHandler
             ForwarderError result;
             Exception? leanException = null;
             pod.RequestStarted();
+            var pool = pod.Pool;
             try
             {
                 var token = perTryTimeout?.Token ?? requestTimeout.Token;
                 if (lean)
                 {
-                    (result, leanException) = await Http1Forwarder.SendAsync(context, pod.Pool, state.UpstreamHost!, state, token);
+                    (result, leanException) = await Http1Forwarder.SendAsync(context, pool, state.UpstreamHost!, state, token);
                 }
                 else
                 {
-                    result = await _forwarder.SendAsync(context, pod.Pool.DestinationPrefix, pod.Pool.Invoker, config, SidecarTransformer.Instance, token);
+                    result = await _forwarder.SendAsync(context, pool.DestinationPrefix, pool.Invoker, config, SidecarTransformer.Instance, token);
                 }
             }
             finally
@@ -230,6 +236,16 @@ internal sealed partial class ProxyHandler
                 return;
             }
             var exception = lean ? leanException : context.GetForwarderErrorFeature()?.Exception;
+            if (exception is ObjectDisposedException && !ReferenceEquals(pool, pod.Pool) && !pod.Removed && !context.Response.HasStarted
+                && !retriedOnNewPool)
+            {
+                // A reload retired the pool this attempt took before it sent anything: the same pod again, on its new pool;
+                // not the pod's failure, not a failover.
+                retriedOnNewPool = true;
+                tried.Remove(pod);
+                attempt--;
+                continue;
+            }
             if (exception is PodOverloadedException overloaded)
             {
                 // Section 11: refused before it waited; nothing was sent, so neither a pod failure nor a failover.
@@ -388,7 +404,7 @@ internal sealed partial class ProxyHandler
         {
             _metrics.RequestCompleted(serviceName, podName, status, elapsed);
         }
-        if (_accessLog is not null)
+        if (_registry.Options.AccessLog)
         {
             var state = context.Features.Get<ProxyRequestState>();
             _accessLog.Write(new AccessLogEntry(serviceName, podName, context.Request.Method, context.Request.Path.Value ?? "/",

@@ -17,6 +17,10 @@ internal sealed partial class HealthProber : BackgroundService
     private readonly ServiceRuntimeRegistry _registry;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly Lock _lock = new();
+    // The probe loop of each probed runtime, with the options it was started under.
+    private readonly Dictionary<ServiceRuntime, ProbeLoop> _loops = new(ReferenceEqualityComparer.Instance);
+    private CancellationToken? _stopping;
 
     public HealthProber(ServiceRuntimeRegistry registry, TimeProvider time, ILogger<HealthProber> logger)
     {
@@ -25,21 +29,67 @@ internal sealed partial class HealthProber : BackgroundService
         _logger = logger;
     }
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var loops = new List<Task>();
-        foreach (var service in _registry.Services.Values)
+        lock (_lock)
         {
-            if (ServiceRuntime.ActiveCheck(service.Options) is { } check)
+            _stopping = stoppingToken;
+        }
+        Reconcile();
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        Task[] loops;
+        lock (_lock)
+        {
+            loops = [.. _loops.Values.Select(l => l.Run)];
+        }
+        await Task.WhenAll(loops);
+    }
+
+    /// <summary>
+    /// After a reload: a probe loop per runtime that has an active check; a runtime that left, or whose <c>Health</c>
+    /// changed, has its loop stopped (and restarted under the new settings). Pods keep their health state either way.
+    /// </summary>
+    public void Reconcile()
+    {
+        lock (_lock)
+        {
+            if (_stopping is not { } stopping)
             {
-                loops.Add(ProbeLoopAsync(service, check, stoppingToken));
+                return;
+            }
+            var services = _registry.Services.Values.ToHashSet(ReferenceEqualityComparer.Instance);
+            foreach (var (service, loop) in _loops.ToList())
+            {
+                if (!services.Contains(service) || !Reload.ConfigurationDiff.SameHealth(loop.Health, service.Options.Health))
+                {
+                    loop.Cancel.Cancel();
+                    _loops.Remove(service);
+                }
+            }
+            foreach (var service in _registry.Services.Values)
+            {
+                if (_loops.ContainsKey(service) || ServiceRuntime.ActiveCheck(service.Options) is not { } check)
+                {
+                    continue;
+                }
+                var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+                _loops[service] = new ProbeLoop(service.Options.Health, cancel, ProbeLoopAsync(service, check, cancel.Token));
             }
         }
-        return Task.WhenAll(loops);
     }
+
+    private sealed record ProbeLoop(Configuration.HealthOptions Health, CancellationTokenSource Cancel, Task Run);
 
     private async Task ProbeLoopAsync(ServiceRuntime service, string check, CancellationToken stoppingToken)
     {
+        // Off the caller: Reconcile runs under its lock.
+        await Task.Yield();
         var health = service.Options.Health;
         using var client = new HttpClient(new SocketsHttpHandler
         {

@@ -21,7 +21,7 @@ internal sealed class PodHealth
     // count. Ejection decisions are rare, so one process-wide lock costs nothing and spares owners a lock per service.
     private static readonly Lock EjectionDecision = new();
 
-    private readonly HealthSettings _settings;
+    private HealthSettings _settings;
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
     private State _state = State.Initial;
@@ -39,7 +39,18 @@ internal sealed class PodHealth
         HasActiveHealth = hasActiveHealth;
     }
 
-    public bool HasActiveHealth { get; }
+    public bool HasActiveHealth { get; private set; }
+
+    /// <summary>A reload's new <c>Health</c> settings: they apply from the next failure or probe; the pod's state stays.</summary>
+    public void Update(HealthSettings settings, bool hasActiveHealth)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        lock (_lock)
+        {
+            Volatile.Write(ref _settings, settings);
+            HasActiveHealth = hasActiveHealth;
+        }
+    }
 
     /// <summary>Whether balanced traffic must avoid the pod now (ejection window, or awaiting a passing probe).</summary>
     public bool IsEjected

@@ -12,4 +12,16 @@ internal sealed class BoundSocket(IConnectionListener listener, IPEndPoint endPo
     public IPEndPoint EndPoint { get; } = endPoint;
 
     public Task AcceptLoop { get; set; } = Task.CompletedTask;
+
+    /// <summary>How this socket's connections are served in a mixed group; null: as the group says.</summary>
+    public SocketUse? Use
+    {
+        get => Volatile.Read(ref _use);
+        set => Volatile.Write(ref _use, value);
+    }
+
+    private SocketUse? _use;
+
+    /// <summary>Bound but not accepting yet (a reload's new listener before its configuration is in place).</summary>
+    public bool Paused { get; set; }
 }

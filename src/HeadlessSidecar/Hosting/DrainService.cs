@@ -1,4 +1,3 @@
-using HeadlessSidecar.Configuration;
 using HeadlessSidecar.Limits;
 using HeadlessSidecar.Runtime;
 using Microsoft.Extensions.Hosting;
@@ -18,17 +17,17 @@ internal sealed partial class DrainService : IHostedLifecycleService
     private readonly DrainState _drain;
     private readonly ProxyListenerGroups _groups;
     private readonly AppConnections _connections;
-    private readonly SidecarOptions _options;
+    private readonly ServiceRuntimeRegistry _registry;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public DrainService(DrainState drain, ProxyListenerGroups groups, AppConnections connections, SidecarOptions options, TimeProvider time,
+    public DrainService(DrainState drain, ProxyListenerGroups groups, AppConnections connections, ServiceRuntimeRegistry registry, TimeProvider time,
         ILogger<DrainService> logger)
     {
         _drain = drain;
         _groups = groups;
         _connections = connections;
-        _options = options;
+        _registry = registry;
         _time = time;
         _logger = logger;
     }
@@ -36,12 +35,14 @@ internal sealed partial class DrainService : IHostedLifecycleService
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
         _drain.BeginStopping();
-        if (_options.DrainDelay > TimeSpan.Zero)
+        // The configuration in effect when SIGTERM came: a reload's DrainDelay and DrainTimeout apply to the next drain.
+        var options = _registry.Options;
+        if (options.DrainDelay > TimeSpan.Zero)
         {
-            Log.Delaying(_logger, _options.DrainDelay);
+            Log.Delaying(_logger, options.DrainDelay);
             try
             {
-                await Task.Delay(_options.DrainDelay, _time, cancellationToken);
+                await Task.Delay(options.DrainDelay, _time, cancellationToken);
             }
             catch (OperationCanceledException)
             {
@@ -50,13 +51,13 @@ internal sealed partial class DrainService : IHostedLifecycleService
         }
 
         var idle = _drain.BeginDrain();
-        Log.Draining(_logger, _drain.InFlight, _options.DrainTimeout);
+        Log.Draining(_logger, _drain.InFlight, options.DrainTimeout);
         foreach (var group in _groups.Groups)
         {
             await group.StopAcceptingAsync();
         }
         _connections.RequestCloseAll();
-        using var timeout = new CancellationTokenSource(_options.DrainTimeout, _time);
+        using var timeout = new CancellationTokenSource(options.DrainTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         try
         {

@@ -39,5 +39,8 @@ public sealed partial class ListenerGroup
 
         [LoggerMessage(11, LogLevel.Warning, "Listener group {Group}: a new connection was closed at once: the listener has Limits:MaxConnectionsPerListener ({Limit}) open.", EventName = "OverConnectionLimit")]
         public static partial void OverConnectionLimit(ILogger logger, string group, int limit);
+
+        [LoggerMessage(20, LogLevel.Information, "Listener group {Group} no longer listens on {EndPoint}.", EventName = "SocketRemoved")]
+        public static partial void SocketRemoved(ILogger logger, string group, IPEndPoint endPoint);
     }
 }

@@ -29,6 +29,8 @@ public sealed partial class ListenerGroup : IAsyncDisposable
     private readonly SemaphoreSlim _addLock = new(1, 1);
     private readonly Lock _sync = new();
     private readonly List<BoundSocket> _sockets = [];
+    // Sockets removed while the group runs: their listeners are disposed with the group (see DisposeAsync).
+    private readonly List<BoundSocket> _retired = [];
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationToken _stoppingToken;
     private readonly PendingWork _pending = new();
@@ -61,6 +63,27 @@ public sealed partial class ListenerGroup : IAsyncDisposable
         IOptions<SocketTransportOptions> socketOptions,
         ILoggerFactory loggerFactory,
         TimeProvider timeProvider)
+        : this(name, sniffHttp, mixed: false, options, socketOptions, loggerFactory, timeProvider)
+    {
+    }
+
+    /// <summary>
+    /// A mixed group: it has all three roles, and each socket says whether it sniffs HTTP or carries raw TCP, and under
+    /// which limiter (<see cref="SocketUse"/>). The sidecar serves all its proxy listeners through one such group, so a
+    /// reload can add, hand over and remove listening sockets while Kestrel runs, its endpoints unchanged.
+    /// </summary>
+    internal static ListenerGroup CreateMixed(string name, ListenerGroupOptions options, IOptions<SocketTransportOptions> socketOptions,
+        ILoggerFactory loggerFactory, TimeProvider timeProvider) =>
+        new(name, sniffHttp: true, mixed: true, options, socketOptions, loggerFactory, timeProvider);
+
+    private ListenerGroup(
+        string name,
+        bool sniffHttp,
+        bool mixed,
+        ListenerGroupOptions options,
+        IOptions<SocketTransportOptions> socketOptions,
+        ILoggerFactory loggerFactory,
+        TimeProvider timeProvider)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(options);
@@ -79,10 +102,16 @@ public sealed partial class ListenerGroup : IAsyncDisposable
         _logger = loggerFactory.CreateLogger<ListenerGroup>();
         _socketTransport = new SocketTransportFactory(socketOptions, loggerFactory);
         _stoppingToken = _stopping.Token;
-        _queues = sniffHttp
+        Mixed = mixed;
+        _queues = mixed
+            ? [new RoleQueue(ListenerRole.Http1), new RoleQueue(ListenerRole.Http2), new RoleQueue(ListenerRole.Raw)]
+            : sniffHttp
             ? [new RoleQueue(ListenerRole.Http1), new RoleQueue(ListenerRole.Http2)]
             : [new RoleQueue(ListenerRole.Raw)];
     }
+
+    /// <summary>Whether each socket chooses between sniffing HTTP and raw TCP (<see cref="CreateMixed"/>).</summary>
+    internal bool Mixed { get; }
 
     public string Name { get; }
 
@@ -108,7 +137,15 @@ public sealed partial class ListenerGroup : IAsyncDisposable
     /// <exception cref="AddressInUseException">The address is taken.</exception>
     /// <exception cref="IOException">The address cannot be bound for another reason.</exception>
     /// <exception cref="InvalidOperationException">The group has stopped.</exception>
-    public async Task<IPEndPoint> AddAsync(IPEndPoint endPoint, CancellationToken cancellationToken = default)
+    public Task<IPEndPoint> AddAsync(IPEndPoint endPoint, CancellationToken cancellationToken = default) =>
+        AddAsync(endPoint, use: null, accept: true, cancellationToken);
+
+    /// <summary>
+    /// Binds a socket with its own <paramref name="use"/> (null: the group's). With <paramref name="accept"/> false the
+    /// socket listens (clients wait in its backlog) but nothing is accepted until <see cref="Activate"/>: a reload binds
+    /// its new listeners first and lets them serve only once the configuration that routes them is in place.
+    /// </summary>
+    internal async Task<IPEndPoint> AddAsync(IPEndPoint endPoint, SocketUse? use, bool accept, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
 
@@ -126,7 +163,7 @@ public sealed partial class ListenerGroup : IAsyncDisposable
             }
 
             var listener = await BindSocketAsync(endPoint, cancellationToken);
-            var socket = new BoundSocket(listener, (IPEndPoint)listener.EndPoint);
+            var socket = new BoundSocket(listener, (IPEndPoint)listener.EndPoint) { Use = use, Paused = !accept };
             var added = false;
             lock (_sync)
             {
@@ -134,7 +171,7 @@ public sealed partial class ListenerGroup : IAsyncDisposable
                 {
                     _sockets.Add(socket);
                     _endPoints = Array.AsReadOnly<IPEndPoint>([.. _endPoints, socket.EndPoint]);
-                    if (_accepting)
+                    if (_accepting && accept)
                     {
                         StartAcceptLoop(socket);
                     }
@@ -157,6 +194,51 @@ public sealed partial class ListenerGroup : IAsyncDisposable
         {
             _addLock.Release();
         }
+    }
+
+    /// <summary>
+    /// Sets how a bound socket's next connections are served (a <c>Listen</c> handed from one service to another, or to
+    /// another protocol) and lets a paused socket accept. Connections accepted before keep what they had.
+    /// </summary>
+    internal void Activate(IPEndPoint endPoint, SocketUse use)
+    {
+        lock (_sync)
+        {
+            var socket = _sockets.Find(s => s.EndPoint.Equals(endPoint))
+                ?? throw new InvalidOperationException($"Listener group '{Name}' does not listen on {endPoint}.");
+            socket.Use = use;
+            if (socket.Paused)
+            {
+                socket.Paused = false;
+                if (_accepting)
+                {
+                    StartAcceptLoop(socket);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Closes one listening socket (new clients are refused) and waits for its accept loop; the connections it accepted go
+    /// on. Its listener object is disposed with the group: the connections use its memory pool. Unknown addresses are ignored.
+    /// </summary>
+    internal async Task RemoveAsync(IPEndPoint endPoint)
+    {
+        BoundSocket? socket;
+        lock (_sync)
+        {
+            socket = _sockets.Find(s => s.EndPoint.Equals(endPoint));
+            if (socket is null || _stopped is not null)
+            {
+                return;
+            }
+            _sockets.Remove(socket);
+            _retired.Add(socket);
+            _endPoints = Array.AsReadOnly<IPEndPoint>([.. _sockets.Select(s => s.EndPoint)]);
+        }
+        await socket.Listener.UnbindAsync();
+        await socket.AcceptLoop;
+        Log.SocketRemoved(_logger, Name, socket.EndPoint);
     }
 
     /// <summary>
@@ -184,7 +266,7 @@ public sealed partial class ListenerGroup : IAsyncDisposable
 
             _disposed = true;
             stopped = StopLocked();
-            sockets = [.. _sockets];
+            sockets = [.. _sockets, .. _retired];
         }
 
         await stopped;
@@ -214,7 +296,7 @@ public sealed partial class ListenerGroup : IAsyncDisposable
             if (!_accepting)
             {
                 _accepting = true;
-                foreach (var socket in _sockets)
+                foreach (var socket in _sockets.Where(s => !s.Paused))
                 {
                     StartAcceptLoop(socket);
                 }
@@ -292,7 +374,8 @@ public sealed partial class ListenerGroup : IAsyncDisposable
                 return; // The socket was closed: the group stopped.
             }
 
-            if (Limiter is { } limiter)
+            var use = socket.Use;
+            if ((use?.Limiter ?? Limiter) is { } limiter)
             {
                 if (limiter.TryAcquire() is not { } slot)
                 {
@@ -303,7 +386,7 @@ public sealed partial class ListenerGroup : IAsyncDisposable
                 connection.Features.Set(slot);
             }
 
-            if (SniffHttp)
+            if (use?.SniffHttp ?? SniffHttp)
             {
                 // Sniffing waits for the client; the loop goes straight back to accepting.
                 _pending.Enter();

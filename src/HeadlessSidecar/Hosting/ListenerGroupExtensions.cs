@@ -45,6 +45,15 @@ public static class ListenerGroupExtensions
             services.GetService<TimeProvider>() ?? TimeProvider.System);
     }
 
+    /// <summary>A mixed group (see <see cref="ListenerGroup.CreateMixed"/>) wired to the app's services, like <see cref="CreateListenerGroup"/>.</summary>
+    internal static ListenerGroup CreateMixedListenerGroup(this IServiceProvider services, string name) =>
+        ListenerGroup.CreateMixed(
+            name,
+            services.GetService<IOptions<ListenerGroupOptions>>()?.Value ?? new ListenerGroupOptions(),
+            services.GetService<IOptions<SocketTransportOptions>>() ?? Options.Create(new SocketTransportOptions()),
+            services.GetRequiredService<ILoggerFactory>(),
+            services.GetService<TimeProvider>() ?? TimeProvider.System);
+
     /// <summary>
     /// Serves a sniffing group as two Kestrel endpoints, HTTP/1.1-only and HTTP/2-only (cleartext, prior knowledge),
     /// fed by the group's sniffer. <paramref name="configure"/> applies to both; the protocols are set after it.
@@ -85,7 +94,7 @@ public static class ListenerGroupExtensions
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(group);
         ArgumentNullException.ThrowIfNull(configure);
-        if (group.SniffHttp)
+        if (group.SniffHttp && !group.Mixed)
         {
             throw new ArgumentException($"Listener group '{group.Name}' sniffs HTTP; serve it with {nameof(ListenHttp)}.", nameof(group));
         }

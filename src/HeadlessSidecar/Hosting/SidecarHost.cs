@@ -72,7 +72,8 @@ internal sealed class SidecarHost : IAsyncDisposable
         var sidecarMeter = new SidecarMeter(meterName);
         services.AddSingleton(sidecarMeter);
         services.AddSingleton(options);
-        services.AddSingleton<Reload.IConfigurationApplier>(new Reload.SnapshotOnlyApplier(options));
+        services.AddSingleton<Reload.ConfigurationApplier>();
+        services.AddSingleton<Reload.IConfigurationApplier>(sp => sp.GetRequiredService<Reload.ConfigurationApplier>());
         Reload.ReloadServiceCollectionExtensions.AddConfigurationReload(services);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<EndpointRegistry>();
@@ -82,6 +83,8 @@ internal sealed class SidecarHost : IAsyncDisposable
         services.AddSingleton<ServiceRuntimeRegistry>();
         services.AddSingleton<ListenerMap>();
         services.AddSingleton<DrainState>();
+        // One writer for both handlers, always there: AccessLog is read per request, so a reload can turn it on.
+        services.AddSingleton(sp => new AccessLogWriter(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ProxyHandler>();
         services.AddSingleton<TcpProxyHandler>();
         services.AddHttpForwarder();
@@ -108,13 +111,16 @@ internal sealed class SidecarHost : IAsyncDisposable
         services.AddKestrelStreamRefusals();
 
         var groups = new List<ListenerGroup>();
-        var ordinalGroups = new Dictionary<string, ListenerGroup>(StringComparer.Ordinal);
-        services.AddSingleton(new OrdinalPortListeners(ordinalGroups));
+        // Every proxy listener is a socket of this one group: Kestrel serves it through fixed endpoints, and a reload
+        // changes its sockets while Kestrel runs. Made from the app's services (Kestrel's memory pool).
+        services.AddSingleton(sp => new ProxyListeners(sp.CreateMixedListenerGroup("proxy listeners"), sp.GetRequiredService<ListenerLimiters>()));
         services.AddSingleton(new ProxyListenerGroups(groups));
-        services.AddHostedService<OrdinalPortManager>();
+        services.AddSingleton<OrdinalPortManager>();
+        services.AddHostedService(sp => sp.GetRequiredService<OrdinalPortManager>());
         services.AddHostedService<DrainService>();
         services.AddHostedService<ImageTrimmer>();
-        services.AddHostedService<Health.HealthProber>();
+        services.AddSingleton<Health.HealthProber>();
+        services.AddHostedService(sp => sp.GetRequiredService<Health.HealthProber>());
         // A sidecar shares a core or two with its app: every hop from the socket thread to the thread pool is a
         // context switch (2.6 per request measured, 0.8 inline; CPU per request -14 %, issue 6). Inline only when
         // the runtime inlines socket completions too (SocketScheduling), else app code would hop anyway.
@@ -134,59 +140,34 @@ internal sealed class SidecarHost : IAsyncDisposable
         // created, and a Tcp listener's connection handler (below) creates runtimes while the groups are set up.
         app.Services.GetRequiredService<MeterProvider>();
         var limiters = app.Services.GetRequiredService<ListenerLimiters>();
+        var proxyListeners = app.Services.GetRequiredService<ProxyListeners>();
+        groups.Add(proxyListeners.Group);
         try
         {
-            // Groups come from the app's services (Kestrel's memory pool) and bind before the host starts, so a
-            // busy or bad address fails start-up naming its key.
-            foreach (var listen in options.Services.GroupBy(s => s.Listen))
-            {
-                // Only Http services share a listener (validated), so a group is all Http or one Tcp service.
-                var group = app.Services.CreateListenerGroup($"listen {listen.Key}", sniffHttp: listen.First().Protocol == ServiceProtocol.Http);
-                group.Limiter = limiters.ForListen(listen.Key);
-                groups.Add(group);
-                await BindAsync(group, listen.Key, $"{SidecarOptionsReader.SectionName}:Services:{listen.First().Name}:Listen", cancellationToken);
-            }
-            foreach (var service in options.Services.Where(s => s.OrdinalPortBase is not null))
-            {
-                var group = app.Services.CreateListenerGroup($"ordinal ports of {service.Name}", sniffHttp: service.Protocol == ServiceProtocol.Http);
-                group.Limiter = limiters.ForListen(service.Listen);
-                groups.Add(group);
-                ordinalGroups[service.Name] = group;
-            }
+            // Bound before the host starts, so a busy or bad address fails start-up naming its key.
+            await proxyListeners.BindAsync(options, cancellationToken);
         }
         catch
         {
-            foreach (var group in groups)
-            {
-                await group.DisposeAsync();
-            }
+            await proxyListeners.Group.DisposeAsync();
             await app.DisposeAsync();
             throw;
         }
 
-        // Added to Kestrel's options after the groups exist: Kestrel reads its endpoints only when it starts, but
-        // creating the groups from app services may already have materialised these options.
+        // Added to Kestrel's options after the group exists: Kestrel reads its endpoints only when it starts, but
+        // creating the group from app services may already have materialised these options. Each socket brings its own
+        // listener's limiter; the one given here is only the endpoints' fallback.
         var kestrelOptions = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>>().Value;
-        foreach (var group in groups)
-        {
-            if (group.SniffHttp)
-            {
-                kestrelOptions.ListenHttp(group, listen => listen.UseListenerLimit(group.Limiter!));
-            }
-            else
-            {
-                kestrelOptions.ListenRaw(group, listen => listen.UseListenerLimit(group.Limiter!).UseConnectionHandler<TcpProxyHandler>());
-            }
-        }
+        var fallbackLimiter = limiters.ForListen(options.Services[0].Listen);
+        kestrelOptions.ListenHttp(proxyListeners.Group, listen => listen.UseListenerLimit(fallbackLimiter));
+        kestrelOptions.ListenRaw(proxyListeners.Group, listen => listen.UseListenerLimit(fallbackLimiter).UseConnectionHandler<TcpProxyHandler>());
 
-        // A failing pod triggers an early, rate-limited re-resolution of its service.
+        // A failing pod triggers an early, rate-limited re-resolution of its service (by whichever watcher a reload left).
         var watchers = app.Services.GetRequiredService<ServiceWatchers>();
         foreach (var runtime in app.Services.GetRequiredService<ServiceRuntimeRegistry>().Services.Values)
         {
-            if (watchers.TryGet(runtime.Name, out var watcher))
-            {
-                runtime.RequestRefresh = watcher.RequestRefresh;
-            }
+            var name = runtime.Name;
+            runtime.RequestRefresh = () => watchers.RequestRefresh(name);
         }
 
         var host = new SidecarHost(app, groups);
@@ -201,22 +182,6 @@ internal sealed class SidecarHost : IAsyncDisposable
     }
 
     private AdminPort _adminPort = null!;
-
-    private static async Task BindAsync(ListenerGroup group, IPEndPoint endPoint, string key, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await group.AddAsync(endPoint, cancellationToken);
-        }
-        catch (Microsoft.AspNetCore.Connections.AddressInUseException ex)
-        {
-            throw new ListenerBindException($"{key}: '{endPoint}' cannot be bound: the address is already in use", ex);
-        }
-        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException)
-        {
-            throw new ListenerBindException($"{key}: '{endPoint}' cannot be bound: {(ex.InnerException ?? ex).Message}", ex);
-        }
-    }
 
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {

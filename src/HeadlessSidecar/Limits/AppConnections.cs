@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 
@@ -29,6 +30,47 @@ internal sealed class AppConnections
         {
             entry.Connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
         }
+    }
+
+    /// <summary>
+    /// Asks the connections accepted on <paramref name="endPoints"/> (listeners a reload removed) to close gracefully,
+    /// as <see cref="RequestCloseAll"/> does for every connection.
+    /// </summary>
+    public void RequestClose(IReadOnlySet<IPEndPoint> endPoints)
+    {
+        foreach (var entry in _open.Values)
+        {
+            if (IsOn(entry.Connection, endPoints))
+            {
+                entry.Connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
+            }
+        }
+    }
+
+    /// <summary>How many connections accepted on <paramref name="endPoints"/> are still open.</summary>
+    public int CountOn(IReadOnlySet<IPEndPoint> endPoints) => _open.Values.Count(e => IsOn(e.Connection, endPoints));
+
+    /// <summary>Closes the connections accepted on <paramref name="endPoints"/> that outlived their drain.</summary>
+    public void Abort(IReadOnlySet<IPEndPoint> endPoints, string reason)
+    {
+        foreach (var entry in _open.Values)
+        {
+            if (IsOn(entry.Connection, endPoints))
+            {
+                entry.Connection.Abort(new ConnectionAbortedException(reason));
+            }
+        }
+    }
+
+    private static bool IsOn(ConnectionContext connection, IReadOnlySet<IPEndPoint> endPoints)
+    {
+        if (connection.LocalEndPoint is not IPEndPoint local)
+        {
+            return false;
+        }
+        var address = local.Address.IsIPv4MappedToIPv6 ? local.Address.MapToIPv4() : local.Address;
+        return endPoints.Contains(new IPEndPoint(address, local.Port))
+            || endPoints.Contains(new IPEndPoint(IPAddress.Any, local.Port)) || endPoints.Contains(new IPEndPoint(IPAddress.IPv6Any, local.Port));
     }
 
     /// <summary>Closes what is left once nothing is in flight, so stopping the server waits for no idle client.</summary>

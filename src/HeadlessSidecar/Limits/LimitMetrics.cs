@@ -34,6 +34,15 @@ internal sealed class LimitMetrics
 
     public void Rejected(string listener, string limit) => Add(listener, limit, 1);
 
+    /// <summary>A listener a reload added: its series from 0, as at start.</summary>
+    public void ListenerKnown(string listener, ServiceProtocol protocol, LimitsOptions limits)
+    {
+        foreach (var limit in LimitKind.For(protocol, limits))
+        {
+            Add(listener, limit, 0);
+        }
+    }
+
     /// <summary>A listener is named after its service; one shared by several services after the first of them.</summary>
     public static IEnumerable<ServiceOptions> ListenerNames(SidecarOptions options) =>
         options.Services.GroupBy(s => s.Listen).Select(g => g.First());

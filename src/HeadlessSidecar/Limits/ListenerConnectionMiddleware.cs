@@ -12,16 +12,18 @@ namespace HeadlessSidecar.Limits;
 /// the limit is closed at once (the proxy listeners refuse it earlier, at accept).
 /// </summary>
 internal sealed partial class ListenerConnectionMiddleware(
-    ConnectionDelegate next, ListenerLimiter limiter, AppConnections? connections, bool http2, TimeProvider time, ILogger logger)
+    ConnectionDelegate next, ListenerLimiter endpointLimiter, AppConnections? connections, bool http2, TimeProvider time, ILogger logger)
 {
     public async Task OnConnectionAsync(ConnectionContext connection)
     {
-        var slot = connection.Features.Get<ConnectionSlot>() ?? limiter.TryAcquire();
+        var slot = connection.Features.Get<ConnectionSlot>() ?? endpointLimiter.TryAcquire();
         if (slot is null)
         {
-            Log.OverConnectionLimit(logger, limiter.Listener, limiter.MaxConnections);
+            Log.OverConnectionLimit(logger, endpointLimiter.Listener, endpointLimiter.MaxConnections);
             return;
         }
+        // A proxy socket's own listener (the mixed group serves every proxy listener through these same endpoints).
+        var limiter = slot.Limiter;
         connection.Features.Get<IConnectionMetricsTagsFeature>()?.Tags.Add(new(KestrelLimitObserver.ListenerTag, limiter));
         connections?.Add(connection, limiter);
         var transport = connection.Transport;

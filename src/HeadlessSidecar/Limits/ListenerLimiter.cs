@@ -7,10 +7,16 @@ namespace HeadlessSidecar.Limits;
 internal sealed class ListenerLimiter(string listener, int maxConnections, LimitMetrics metrics)
 {
     private int _open;
+    private int _max = maxConnections;
 
     public string Listener { get; } = listener;
 
-    public int MaxConnections { get; } = maxConnections;
+    /// <summary>The limit; a reload's new one applies to the next connection (those open stay).</summary>
+    public int MaxConnections
+    {
+        get => Volatile.Read(ref _max);
+        set => Volatile.Write(ref _max, value);
+    }
 
     public int OpenConnections => Volatile.Read(ref _open);
 

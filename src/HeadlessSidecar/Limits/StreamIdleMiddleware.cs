@@ -1,4 +1,4 @@
-using HeadlessSidecar.Configuration;
+using HeadlessSidecar.Runtime;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -10,12 +10,11 @@ namespace HeadlessSidecar.Limits;
 /// (a peer that stopped reading and keeps its window closed included) is reset with <c>RST_STREAM</c>; aborting it
 /// cancels <c>RequestAborted</c>, which releases the upstream attempt and its pod connection.
 /// </summary>
-internal sealed partial class StreamIdleMiddleware(SidecarOptions options, TimeProvider time, AppConnections connections, ILogger<StreamIdleMiddleware> logger)
+internal sealed partial class StreamIdleMiddleware(ServiceRuntimeRegistry registry, TimeProvider time, AppConnections connections, ILogger<StreamIdleMiddleware> logger)
 {
-    private readonly TimeSpan? _timeout = options.Limits.StreamIdleTimeout;
-
+    // Read per stream: a reload's new limit applies to the next one.
     public Task InvokeAsync(HttpContext context, RequestDelegate next) =>
-        _timeout is { } timeout && HttpProtocol.IsHttp2(context.Request.Protocol) ? WatchAsync(context, next, timeout) : next(context);
+        registry.Options.Limits.StreamIdleTimeout is { } timeout && HttpProtocol.IsHttp2(context.Request.Protocol) ? WatchAsync(context, next, timeout) : next(context);
 
     private async Task WatchAsync(HttpContext context, RequestDelegate next, TimeSpan timeout)
     {

@@ -23,11 +23,27 @@ internal sealed class TcpMetrics
     {
         foreach (var service in registry.Services.Values)
         {
-            if (service.Options.Protocol == ServiceProtocol.Tcp)
+            Watch(service);
+        }
+        registry.Swapped += (added, removed) =>
+        {
+            foreach (var service in removed)
             {
-                service.PodsAdded += OnPodsAdded;
-                OnPodsAdded(service, service.Table.Pods);
+                service.PodsAdded -= OnPodsAdded;
             }
+            foreach (var service in added)
+            {
+                Watch(service);
+            }
+        };
+    }
+
+    private void Watch(ServiceRuntime service)
+    {
+        if (service.Options.Protocol == ServiceProtocol.Tcp)
+        {
+            service.PodsAdded += OnPodsAdded;
+            OnPodsAdded(service, service.Table.Pods);
         }
     }
 

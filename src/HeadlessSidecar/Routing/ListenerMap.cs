@@ -5,37 +5,43 @@ using HeadlessSidecar.Runtime;
 
 namespace HeadlessSidecar.Routing;
 
-/// <summary>Maps the local endpoint a request arrived on to what it serves. Ordinal ports are added as pods appear.</summary>
+/// <summary>
+/// Maps the local endpoint a request arrived on to what it serves. The <c>Listen</c> addresses are one immutable
+/// snapshot, rebuilt by a reload; ordinal ports are added as pods appear.
+/// </summary>
 internal sealed class ListenerMap
 {
-    // Keyed by (address, port) rather than IPEndPoint, so a lookup per request builds no endpoint object.
-    private readonly FrozenDictionary<(IPAddress Address, int Port), ListenerBinding> _listeners;
-    // The IPv4 listeners again under their IPv4-mapped IPv6 form (a dual-mode socket's local address), found
-    // without mapping the request's address back to IPv4.
-    private readonly FrozenDictionary<(IPAddress Address, int Port), ListenerBinding> _mappedListeners;
-    private readonly FrozenDictionary<int, ListenerBinding> _wildcardListeners;
     private readonly ConcurrentDictionary<int, ListenerBinding> _ordinalPorts = new();
+    private Listeners _listeners;
 
     public ListenerMap(ServiceRuntimeRegistry registry)
     {
-        var groups = registry.Services.Values.GroupBy(s => s.Options.Listen).ToList();
-        _listeners = groups.ToFrozenDictionary(g => (g.Key.Address, g.Key.Port), g => new ListenerBinding([.. g], null));
-        _mappedListeners = _listeners
-            .Where(l => l.Key.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
-            .ToFrozenDictionary(l => (l.Key.Address.MapToIPv6(), l.Key.Port), l => l.Value);
-        _wildcardListeners = groups
-            .Where(g => g.Key.Address.Equals(IPAddress.Any) || g.Key.Address.Equals(IPAddress.IPv6Any))
-            .ToFrozenDictionary(g => g.Key.Port, g => new ListenerBinding([.. g], null));
+        _listeners = Listeners.Build(registry.Services.Values, FrozenDictionary<IPEndPoint, ListenerBinding>.Empty);
     }
 
-    public void AddOrdinalPort(int port, ServiceRuntime service, int ordinal) => _ordinalPorts.TryAdd(port, new ListenerBinding([service], ordinal));
+    /// <summary>
+    /// The <c>Listen</c> addresses of <paramref name="services"/> (a reload's runtimes), and <paramref name="retired"/>:
+    /// addresses no longer listened on whose open connections still reach the service they were accepted for, until drained.
+    /// </summary>
+    public void Rebuild(IEnumerable<ServiceRuntime> services, IReadOnlyDictionary<IPEndPoint, ListenerBinding> retired) =>
+        Volatile.Write(ref _listeners, Listeners.Build(services, retired));
+
+    /// <summary>What <paramref name="listen"/> serves now, if anything (for a reload to keep it as retired).</summary>
+    public ListenerBinding? FindListen(IPEndPoint listen) => Volatile.Read(ref _listeners).Exact.GetValueOrDefault((listen.Address, listen.Port));
+
+    public void AddOrdinalPort(int port, ServiceRuntime service, int ordinal) => _ordinalPorts[port] = new ListenerBinding([service], ordinal);
+
+    public void RemoveOrdinalPort(int port) => _ordinalPorts.TryRemove(port, out _);
+
+    public ListenerBinding? FindOrdinalPort(int port) => _ordinalPorts.GetValueOrDefault(port);
 
     public ListenerBinding? Find(IPAddress? localAddress, int localPort)
     {
+        var listeners = Volatile.Read(ref _listeners);
         if (localAddress is not null)
         {
-            var listeners = localAddress.IsIPv4MappedToIPv6 ? _mappedListeners : _listeners;
-            if (listeners.TryGetValue((localAddress, localPort), out var binding))
+            var exact = localAddress.IsIPv4MappedToIPv6 ? listeners.Mapped : listeners.Exact;
+            if (exact.TryGetValue((localAddress, localPort), out var binding))
             {
                 return binding;
             }
@@ -44,6 +50,31 @@ internal sealed class ListenerMap
         {
             return ordinal;
         }
-        return _wildcardListeners.GetValueOrDefault(localPort);
+        return listeners.Wildcard.GetValueOrDefault(localPort);
+    }
+
+    // Keyed by (address, port) rather than IPEndPoint, so a lookup per request builds no endpoint object. Mapped: the IPv4
+    // listeners again under their IPv4-mapped IPv6 form (a dual-mode socket's local address).
+    private sealed record Listeners(
+        FrozenDictionary<(IPAddress Address, int Port), ListenerBinding> Exact,
+        FrozenDictionary<(IPAddress Address, int Port), ListenerBinding> Mapped,
+        FrozenDictionary<int, ListenerBinding> Wildcard)
+    {
+        public static Listeners Build(IEnumerable<ServiceRuntime> services, IReadOnlyDictionary<IPEndPoint, ListenerBinding> retired)
+        {
+            var bindings = services.GroupBy(s => s.Options.Listen).ToDictionary(g => g.Key, g => new ListenerBinding([.. g], null));
+            foreach (var (listen, binding) in retired)
+            {
+                bindings.TryAdd(listen, binding);
+            }
+            var exact = bindings.ToFrozenDictionary(b => (b.Key.Address, b.Key.Port), b => b.Value);
+            var mapped = exact
+                .Where(l => l.Key.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+                .ToFrozenDictionary(l => (l.Key.Address.MapToIPv6(), l.Key.Port), l => l.Value);
+            var wildcard = bindings
+                .Where(b => b.Key.Address.Equals(IPAddress.Any) || b.Key.Address.Equals(IPAddress.IPv6Any))
+                .ToFrozenDictionary(b => b.Key.Port, b => b.Value);
+            return new Listeners(exact, mapped, wildcard);
+        }
     }
 }

@@ -16,11 +16,12 @@ internal sealed class PodState : IDisposable
     private int _activeRequests;
     private volatile bool _removed;
     private int _role;
+    private PodConnectionPool _pool;
 
     public PodState(PodEndpoint endpoint, PodConnectionPool pool, PodHealth health, DateTimeOffset discoveredAt)
     {
         Endpoint = endpoint;
-        Pool = pool;
+        _pool = pool;
         Health = health;
         DiscoveredAt = discoveredAt;
     }
@@ -31,7 +32,8 @@ internal sealed class PodState : IDisposable
 
     public int? Ordinal => Endpoint.Ordinal;
 
-    public PodConnectionPool Pool { get; }
+    /// <summary>The pod's pool now; a reload that changes pool settings swaps in a new one (<see cref="ReplacePool"/>).</summary>
+    public PodConnectionPool Pool => Volatile.Read(ref _pool);
 
     public PodHealth Health { get; }
 
@@ -62,6 +64,21 @@ internal sealed class PodState : IDisposable
     public void RequestEnded() => Interlocked.Decrement(ref _activeRequests);
 
     public void MarkRemoved() => _removed = true;
+
+    /// <summary>
+    /// Puts <paramref name="pool"/> in place for new requests and retires the old one: its idle connections close at
+    /// once, busy ones after their request. Health, role and counters stay: the pod is the same, only how we connect changed.
+    /// </summary>
+    public void ReplacePool(PodConnectionPool pool)
+    {
+        var old = Interlocked.Exchange(ref _pool, pool);
+        if (_removed)
+        {
+            // Disposed meanwhile: the new pool must not outlive the pod.
+            pool.Dispose();
+        }
+        old.Dispose();
+    }
 
     /// <summary>Share of balanced traffic during <c>SlowStart</c>: 0→1 over the window after discovery or return.</summary>
     public double SlowStartFactor(TimeSpan slowStart, DateTimeOffset now)

@@ -23,8 +23,8 @@ internal sealed partial class ServiceRuntime : IDisposable
     private readonly ProxyMetrics _metrics;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly HealthSettings _healthSettings;
     private readonly Lock _updateLock = new();
+    private ServiceSettings _settings;
     private PodState? _servingPod;
     private PodState? _primary;
     private volatile bool _ready;
@@ -34,21 +34,11 @@ internal sealed partial class ServiceRuntime : IDisposable
 
     public ServiceRuntime(ServiceOptions options, ServiceEndpoints endpoints, ProxyMetrics metrics, TimeProvider time, ILogger logger)
     {
-        Options = options;
         _endpoints = endpoints;
         _metrics = metrics;
         _time = time;
         _logger = logger;
-        _healthSettings = HealthSettings.From(options.Health);
-        HasActiveHealth = ActiveCheck(options) is not null;
-        Budget = new RetryBudget(options.Retry.BudgetPercent, time);
-        WantedRole = options.Role switch
-        {
-            "Primary" => PodRole.Primary,
-            "Replica" => PodRole.Replica,
-            _ => null,
-        };
-        Policy = LoadBalancingPolicyFactory.Create(options.LoadBalancing);
+        _settings = ServiceSettings.Create(options, time);
         _names = new ServiceNameSet(options.Host, null);
         metrics.ServiceKnown(options.Name);
         endpoints.Changed += OnChanged;
@@ -57,9 +47,12 @@ internal sealed partial class ServiceRuntime : IDisposable
 
     public string Name => Options.Name;
 
-    public ServiceOptions Options { get; }
+    /// <summary>The service's settings now: start-up's, then each applied reload's.</summary>
+    public ServiceSettings Settings => Volatile.Read(ref _settings);
 
-    public ILoadBalancingPolicy Policy { get; }
+    public ServiceOptions Options => Settings.Options;
+
+    public ILoadBalancingPolicy Policy => Settings.Policy;
 
     public PodTable Table => Volatile.Read(ref _table);
 
@@ -73,10 +66,19 @@ internal sealed partial class ServiceRuntime : IDisposable
     /// </summary>
     public bool Ready => _ready;
 
-    public RetryBudget Budget { get; }
+    public RetryBudget Budget => Settings.Budget;
 
     /// <summary>The role balanced traffic goes to (<c>Role</c>), or null for <c>Any</c>.</summary>
-    public PodRole? WantedRole { get; }
+    public PodRole? WantedRole => Settings.WantedRole;
+
+    /// <summary>
+    /// Whether /readyz waits for this service's first resolution: services of the start-up configuration do; one added by a
+    /// reload does not turn a ready sidecar unready while its first lookup runs.
+    /// </summary>
+    public bool RequiredForReadiness { get; init; } = true;
+
+    /// <summary>The discovery feed this runtime follows (a new <c>Host</c> keeps the feed and changes its watcher).</summary>
+    public ServiceEndpoints Endpoints => _endpoints;
 
     public ProxyMetrics Metrics => _metrics;
 
@@ -86,7 +88,7 @@ internal sealed partial class ServiceRuntime : IDisposable
     public TimeProvider Time => _time;
 
     /// <summary>Whether pods are probed (<c>Health:Check</c> applies), so a pod back from ejection awaits a passing probe.</summary>
-    public bool HasActiveHealth { get; }
+    public bool HasActiveHealth => Settings.HasActiveHealth;
 
     /// <summary>Asks discovery for an early re-resolution (a failing pod may have moved); set by the host.</summary>
     public Action? RequestRefresh { get; set; }
@@ -99,11 +101,12 @@ internal sealed partial class ServiceRuntime : IDisposable
     public PodState? PickBalanced(IReadOnlyList<PodState>? tried, string? hashKey)
     {
         var pods = Table.Pods;
-        var context = new PickContext(tried, hashKey, ignoreEjection: IsPanicking(pods), WantedRole);
-        var pod = Policy.Pick(pods, context);
-        if (pod is not null && Options.SlowStart > TimeSpan.Zero && hashKey is null)
+        var settings = Settings;
+        var context = new PickContext(tried, hashKey, ignoreEjection: IsPanicking(pods), settings.WantedRole);
+        var pod = settings.Policy.Pick(pods, context);
+        if (pod is not null && settings.Options.SlowStart > TimeSpan.Zero && hashKey is null)
         {
-            var factor = pod.SlowStartFactor(Options.SlowStart, _time.GetUtcNow());
+            var factor = pod.SlowStartFactor(settings.Options.SlowStart, _time.GetUtcNow());
             if (factor < 1 && Random.Shared.NextDouble() >= factor)
             {
                 // A warming pod keeps only its ramp's share; another candidate at random takes the rest. Not the
@@ -268,8 +271,9 @@ internal sealed partial class ServiceRuntime : IDisposable
                 }
                 else
                 {
-                    pods[i] = new PodState(endpoint, new PodConnectionPool(endpoint, Options, _logger, _time),
-                        new PodHealth(_healthSettings, _time, HasActiveHealth), _time.GetUtcNow());
+                    var settings = Settings;
+                    pods[i] = new PodState(endpoint, CreatePool(endpoint, settings.Options),
+                        new PodHealth(settings.Health, _time, settings.HasActiveHealth), _time.GetUtcNow());
                     added.Add(pods[i]);
                 }
             }
@@ -305,6 +309,52 @@ internal sealed partial class ServiceRuntime : IDisposable
         if (added.Count > 0)
         {
             PodsAdded?.Invoke(this, added);
+        }
+    }
+
+    /// <summary>The one place a pod's pool is built, for discovery and for a reload that renews the pools.</summary>
+    private PodConnectionPool CreatePool(PodEndpoint endpoint, ServiceOptions options) => new(endpoint, options, _logger, _time);
+
+    /// <summary>
+    /// Applies a reload's new settings for this service (same name, same protocol). In-place settings are read by the
+    /// next request; pods keep their health, ejections and roles; <paramref name="renewPools"/> retires the pooled
+    /// connections made under the old settings (idle ones at once, busy ones after their request).
+    /// </summary>
+    public void Reconfigure(ServiceOptions next, bool renewPools)
+    {
+        PodState[] pods;
+        lock (_updateLock)
+        {
+            var previous = Settings.Options;
+            var settings = Settings.With(next, _time);
+            Volatile.Write(ref _settings, settings);
+            if (!string.Equals(next.Host, previous.Host, StringComparison.OrdinalIgnoreCase))
+            {
+                // The new discovery's first answer names the new FQDN; until then the configured name routes.
+                Volatile.Write(ref _names, new ServiceNameSet(next.Host, null));
+                _namesFqdn = null;
+            }
+            pods = _table.Pods;
+            foreach (var pod in pods)
+            {
+                pod.Health.Update(settings.Health, settings.HasActiveHealth);
+                if (renewPools)
+                {
+                    // Under the lock: a discovery update running meanwhile sees the new settings or these pools, never a mix.
+                    pod.ReplacePool(CreatePool(pod.Endpoint, next));
+                }
+                else
+                {
+                    pod.Pool.Update(next);
+                }
+            }
+        }
+        if (renewPools)
+        {
+            foreach (var pod in pods)
+            {
+                _ = pod.Pool.WarmAsync();
+            }
         }
     }
 

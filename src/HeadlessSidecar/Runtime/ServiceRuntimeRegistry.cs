@@ -6,16 +6,48 @@ using Microsoft.Extensions.Logging;
 
 namespace HeadlessSidecar.Runtime;
 
-/// <summary>One <see cref="ServiceRuntime"/> per configured service.</summary>
+/// <summary>
+/// The configuration in effect and one <see cref="ServiceRuntime"/> per configured service, as one immutable snapshot:
+/// a reload swaps it whole (<see cref="Swap"/>), the way discovery swaps a service's <see cref="PodTable"/>.
+/// </summary>
 internal sealed class ServiceRuntimeRegistry : IDisposable
 {
+    private readonly ProxyMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private RuntimeSnapshot _current;
+
     public ServiceRuntimeRegistry(SidecarOptions options, EndpointRegistry endpoints, ProxyMetrics metrics, TimeProvider time, ILoggerFactory loggerFactory)
     {
-        var logger = loggerFactory.CreateLogger<ServiceRuntime>();
-        Services = options.Services.ToFrozenDictionary(s => s.Name, s => new ServiceRuntime(s, endpoints[s.Name], metrics, time, logger), StringComparer.Ordinal);
+        _metrics = metrics;
+        _time = time;
+        _logger = loggerFactory.CreateLogger<ServiceRuntime>();
+        _current = new RuntimeSnapshot(options,
+            options.Services.ToFrozenDictionary(s => s.Name, s => new ServiceRuntime(s, endpoints[s.Name], metrics, time, _logger), StringComparer.Ordinal));
     }
 
-    public FrozenDictionary<string, ServiceRuntime> Services { get; }
+    public RuntimeSnapshot Current => Volatile.Read(ref _current);
+
+    /// <summary>The configuration in effect.</summary>
+    public SidecarOptions Options => Current.Options;
+
+    public FrozenDictionary<string, ServiceRuntime> Services => Current.Services;
+
+    /// <summary>Raised after a swap with the runtimes that arrived and those that left.</summary>
+    public event Action<IReadOnlyList<ServiceRuntime>, IReadOnlyList<ServiceRuntime>>? Swapped;
+
+    /// <summary>A runtime for a service a reload adds; it serves once <see cref="Swap"/> published it.</summary>
+    public ServiceRuntime Create(ServiceOptions options, ServiceEndpoints endpoints) =>
+        new(options, endpoints, _metrics, _time, _logger) { RequiredForReadiness = false };
+
+    /// <summary>Publishes the next configuration and its runtimes; the caller retires the runtimes that left.</summary>
+    public void Swap(SidecarOptions options, FrozenDictionary<string, ServiceRuntime> services)
+    {
+        var previous = Interlocked.Exchange(ref _current, new RuntimeSnapshot(options, services));
+        var added = services.Values.Where(s => !previous.Services.TryGetValue(s.Name, out var old) || !ReferenceEquals(old, s)).ToList();
+        var removed = previous.Services.Values.Where(s => !services.TryGetValue(s.Name, out var kept) || !ReferenceEquals(kept, s)).ToList();
+        Swapped?.Invoke(added, removed);
+    }
 
     public void Dispose()
     {

@@ -27,18 +27,20 @@ internal sealed partial class TcpProxyHandler : ConnectionHandler
     private readonly ListenerMap _listeners;
     private readonly TcpMetrics _metrics;
     private readonly TimeProvider _time;
-    private readonly AccessLogWriter? _accessLog;
+    private readonly AccessLogWriter _accessLog;
+    private readonly ServiceRuntimeRegistry _registry;
     private readonly ILogger _logger;
     private readonly DrainState _drain;
 
-    public TcpProxyHandler(ListenerMap listeners, TcpMetrics metrics, SidecarOptions options, TimeProvider time, DrainState drain, ILogger<TcpProxyHandler> logger)
+    public TcpProxyHandler(ListenerMap listeners, TcpMetrics metrics, ServiceRuntimeRegistry registry, TimeProvider time, AccessLogWriter accessLog, DrainState drain, ILogger<TcpProxyHandler> logger)
     {
+        _registry = registry;
         _drain = drain;
         _listeners = listeners;
         _metrics = metrics;
         _time = time;
         _logger = logger;
-        _accessLog = options.AccessLog ? new AccessLogWriter(time) : null;
+        _accessLog = accessLog;
     }
 
     public override async Task OnConnectedAsync(ConnectionContext connection)
@@ -168,7 +170,11 @@ internal sealed partial class TcpProxyHandler : ConnectionHandler
 
     private void WriteAccessLog(ServiceRuntime service, PodState? pod, int attempts, string? error, TcpSession? session, long started)
     {
-        _accessLog?.Write(new AccessLogEntry(service.Name, pod?.Name ?? "none", "TCP", "", "tcp", 0, error, attempts,
+        if (!_registry.Options.AccessLog)
+        {
+            return;
+        }
+        _accessLog.Write(new AccessLogEntry(service.Name, pod?.Name ?? "none", "TCP", "", "tcp", 0, error, attempts,
             attempts > 1 ? AttemptFailure.ConnectError : null, session?.BytesUpstream ?? 0, session?.BytesDownstream ?? 0,
             Stopwatch.GetElapsedTime(started)));
     }

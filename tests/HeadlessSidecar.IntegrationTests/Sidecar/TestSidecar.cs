@@ -15,9 +15,10 @@ internal sealed class TestSidecar : IAsyncDisposable
 {
     private readonly SidecarHost _host;
 
-    private TestSidecar(SidecarHost host, SidecarOptions options)
+    private TestSidecar(SidecarHost host, SidecarOptions options, Dictionary<string, string?> settings)
     {
         _host = host;
+        Settings = settings;
         Options = options;
         Listen = options.Services[0].Listen;
         Client = new HttpClient(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.FromMinutes(1) })
@@ -35,6 +36,28 @@ internal sealed class TestSidecar : IAsyncDisposable
     }
 
     public SidecarOptions Options { get; }
+
+    /// <summary>The settings in effect: start-up's, then each <see cref="ReloadAsync"/>'s that applied.</summary>
+    public Dictionary<string, string?> Settings { get; private set; }
+
+    /// <summary>
+    /// A reload as the sidecar does one: the settings changed by <paramref name="change"/> (a null value removes a key)
+    /// read and validated by the reader, then handed to the applier.
+    /// </summary>
+    public async Task<global::HeadlessSidecar.Reload.ReloadChanges> ReloadAsync(Action<Dictionary<string, string?>> change, CancellationToken cancellationToken = default)
+    {
+        var next = new Dictionary<string, string?>(Settings);
+        change(next);
+        foreach (var key in next.Where(e => e.Value is null).Select(e => e.Key).ToList())
+        {
+            next.Remove(key);
+        }
+        var options = SidecarOptionsReader.Read(new ConfigurationBuilder().AddInMemoryCollection(next).Build(), out var errors);
+        Assert.Empty(errors);
+        var changes = await Services.GetRequiredService<global::HeadlessSidecar.Reload.IConfigurationApplier>().ApplyAsync(options, cancellationToken);
+        Settings = next;
+        return changes;
+    }
 
     /// <summary>The admin listener's bound address; <see cref="Admin"/> talks to it (to 127.0.0.1 when it is a wildcard).</summary>
     public IPEndPoint AdminEndPoint { get; }
@@ -82,7 +105,7 @@ internal sealed class TestSidecar : IAsyncDisposable
             }
         }, meterName: $"HeadlessSidecar.Test.{Guid.NewGuid():N}", cancellationToken: cancellationToken);
         await host.StartAsync(cancellationToken);
-        var sidecar = new TestSidecar(host, options);
+        var sidecar = new TestSidecar(host, options, settings);
         if (waitReady)
         {
             await sidecar.WaitUntilAsync(async ct => (await sidecar.Admin.GetAsync("readyz", ct)).StatusCode == HttpStatusCode.OK, "sidecar ready", cancellationToken);

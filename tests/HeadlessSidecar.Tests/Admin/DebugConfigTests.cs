@@ -26,7 +26,7 @@ public sealed class DebugConfigTests
     {
         var services = new ServiceCollection();
         services.AddSingleton(new SidecarOptions());
-        services.AddSingleton<IConfigurationApplier>(new SnapshotOnlyApplier(current));
+        services.AddSingleton<IConfigurationApplier>(new FixedApplier(current));
         services.AddSingleton(resolvConf);
         services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddPrometheusExporter());
         await using var provider = services.BuildServiceProvider();
@@ -155,5 +155,12 @@ public sealed class DebugConfigTests
         Assert.Equal("/etc/headless-sidecar/db/credentials", db.GetProperty("Health").GetProperty("CredentialsFile").GetString());
         Assert.Equal("/etc/tls/tls.key", db.GetProperty("Tls").GetProperty("KeyFile").GetString());
         Assert.Equal("MutualTls", db.GetProperty("Tls").GetProperty("Mode").GetString());
+    }
+
+    private sealed class FixedApplier(SidecarOptions current) : IConfigurationApplier
+    {
+        public SidecarOptions Current => current;
+
+        public Task<ReloadChanges> ApplyAsync(SidecarOptions next, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }
