@@ -58,7 +58,8 @@ public sealed class ConfigurationReloadTests(ITestOutputHelper output)
         Assert.True(applied < TimeSpan.FromSeconds(5), $"applied {applied.TotalSeconds:F1} s after the write; the contract allows 5 s");
         Assert.Equal(1, (await sidecar.ReloadMetricsAsync(Ct)).LastSuccessful);
         Assert.Equal("LeastRequests", await sidecar.WebSettingAsync("LoadBalancing", Ct));
-        await sidecar.WaitForLogAsync("Configuration reloaded (file change)", Ct);
+        // One line per reload, with what changed by service.
+        await sidecar.WaitForLogAsync("Configuration reloaded (file change): service web: LoadBalancing.", Ct);
         await AssertServesAsync(sidecar);
         var metrics = await sidecar.MetricsAsync(Ct);
         var (exit, lint) = await Promtool.CheckMetricsAsync(metrics, Ct);
@@ -161,6 +162,8 @@ public sealed class ConfigurationReloadTests(ITestOutputHelper output)
 
         Assert.Equal("LeastRequests", await sidecar.WebSettingAsync("LoadBalancing", Ct));
         Assert.Equal("5", await sidecar.WebSettingAsync("Retry:MaxAttempts", Ct));
+        // Only what the file could still change changed.
+        await sidecar.WaitForLogAsync("Configuration reloaded (file change): service web: Retry.", Ct);
         // What no override names comes from the file.
         Assert.Equal("30", await sidecar.WebSettingAsync("Retry:BudgetPercent", Ct));
     }
@@ -181,6 +184,9 @@ public sealed class ConfigurationReloadTests(ITestOutputHelper output)
         await sidecar.WaitForLogAsync("Sidecar:Admin:Listen changed but apply only at a restart", Ct);
         // The rest of the change applied; the admin port stays where it was.
         Assert.Equal("4", await sidecar.WebSettingAsync("Retry:MaxAttempts", Ct));
+        await sidecar.WaitForLogAsync("Configuration reloaded (file change): service web: Retry.", Ct);
+        var effective = (await sidecar.DebugConfigAsync(Ct)).GetProperty("Sidecar").GetProperty("Admin").GetProperty("Listen").GetString();
+        Assert.Equal(sidecar.AdminEndPoint.ToString(), effective);
         Assert.True(await Poll.AcceptsTcpAsync(sidecar.AdminEndPoint, Ct));
         Assert.False(await Poll.AcceptsTcpAsync(moved, Ct));
         Assert.Equal(1, (await sidecar.ReloadMetricsAsync(Ct)).LastSuccessful);
