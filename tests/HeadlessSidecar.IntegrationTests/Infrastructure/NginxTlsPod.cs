@@ -7,9 +7,9 @@ namespace HeadlessSidecar.IntegrationTests.Infrastructure;
 /// <summary>
 /// A pod served by Debian's nginx over TLS: one process (no master, no workers) on its own loopback address, from
 /// its own temporary directory. Every path answers 200 with <c>X-Pod</c> and
-/// <c>{"pod","sni","client","verify","reused","protocol"}</c> JSON, the values being nginx's
-/// <c>$ssl_server_name</c>, <c>$ssl_client_s_dn</c>, <c>$ssl_client_verify</c>, <c>$ssl_session_reused</c> and
-/// <c>$ssl_protocol</c> for the connection the request came on; <c>/healthz</c> answers <c>ok</c>. The access log
+/// <c>{"pod","sni","client","verify","reused","protocol","http"}</c> JSON, the values being nginx's
+/// <c>$ssl_server_name</c>, <c>$ssl_client_s_dn</c>, <c>$ssl_client_verify</c>, <c>$ssl_session_reused</c>,
+/// <c>$ssl_protocol</c> and <c>$server_protocol</c> for the request and its connection; <c>/healthz</c> answers <c>ok</c>. The access log
 /// (<see cref="ReadAccessLog"/>) records the same per request, so resumed handshakes can be counted.
 /// </summary>
 public sealed class NginxTlsPod : IAsyncDisposable
@@ -21,7 +21,7 @@ public sealed class NginxTlsPod : IAsyncDisposable
     private ProcessRunner? _process;
 
     private NginxTlsPod(string name, IPAddress address, int port, string nginx, DirectoryInfo directory, TlsFiles certificate,
-        TlsClientVerification clientVerification, string? clientCaPath, bool http2)
+        TlsClientVerification clientVerification, string? clientCaPath, bool http2, int keepAliveRequests)
     {
         Name = name;
         Address = address;
@@ -32,6 +32,7 @@ public sealed class NginxTlsPod : IAsyncDisposable
         ClientVerification = clientVerification;
         ClientCaPath = clientCaPath;
         Http2 = http2;
+        KeepAliveRequests = keepAliveRequests;
     }
 
     public string Name { get; }
@@ -53,6 +54,9 @@ public sealed class NginxTlsPod : IAsyncDisposable
     /// <summary>True: the listener offers ALPN <c>h2</c> as well as <c>http/1.1</c>.</summary>
     public bool Http2 { get; }
 
+    /// <summary>Requests served on one connection before nginx closes it (1: every request needs a new handshake).</summary>
+    public int KeepAliveRequests { get; }
+
     public bool IsRunning => _process is { HasExited: false };
 
     public string AccessLogPath => Path.Combine(_directory.FullName, "access.log");
@@ -73,9 +77,11 @@ public sealed class NginxTlsPod : IAsyncDisposable
         TlsClientVerification clientVerification = TlsClientVerification.Off,
         string? clientCaPath = null,
         bool http2 = false,
+        int keepAliveRequests = 100_000,
         CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentOutOfRangeException.ThrowIfLessThan(keepAliveRequests, 1);
         ArgumentNullException.ThrowIfNull(address);
         ArgumentNullException.ThrowIfNull(certificate);
         ArgumentOutOfRangeException.ThrowIfNegative(port);
@@ -87,7 +93,7 @@ public sealed class NginxTlsPod : IAsyncDisposable
         var nginx = RequiredTool.Resolve("nginx");
         var directory = Directory.CreateTempSubdirectory("hs-nginx-tls-");
         var pod = new NginxTlsPod(name, address, port == 0 ? LoopbackAddresses.FreePort(address) : port, nginx, directory, certificate,
-            clientVerification, clientCaPath, http2);
+            clientVerification, clientCaPath, http2, keepAliveRequests);
         try
         {
             await pod.StartAsync(cancellationToken);
@@ -193,7 +199,7 @@ public sealed class NginxTlsPod : IAsyncDisposable
             TlsClientVerification.Optional => $"ssl_verify_client optional; ssl_verify_depth 3; ssl_client_certificate {ClientCaPath};",
             _ => $"ssl_verify_client on; ssl_verify_depth 3; ssl_client_certificate {ClientCaPath};",
         };
-        var body = $$"""{"pod":"{{Name}}","sni":"$ssl_server_name","client":"$ssl_client_s_dn","verify":"$ssl_client_verify","reused":"$ssl_session_reused","protocol":"$ssl_protocol"}\n""";
+        var body = $$"""{"pod":"{{Name}}","sni":"$ssl_server_name","client":"$ssl_client_s_dn","verify":"$ssl_client_verify","reused":"$ssl_session_reused","protocol":"$ssl_protocol","http":"$server_protocol"}\n""";
 
         // One process (master_process off) so that killing it is a pod's death, with nothing left behind. The
         // session cache makes resumption by session ID work as well as by ticket; nginx 1.22 leaves TLS 1.3 out
@@ -213,7 +219,7 @@ public sealed class NginxTlsPod : IAsyncDisposable
                 fastcgi_temp_path {{root}}/fastcgi;
                 uwsgi_temp_path {{root}}/uwsgi;
                 scgi_temp_path {{root}}/scgi;
-                keepalive_requests 100000;
+                keepalive_requests {{KeepAliveRequests.ToString(CultureInfo.InvariantCulture)}};
                 ssl_session_cache shared:tls_{{Port}}:4m;
                 ssl_session_timeout 10m;
                 server {
