@@ -24,6 +24,7 @@ internal sealed partial class ServiceRuntime : IDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly HealthSettings _healthSettings;
+    private readonly PodConnectionPoolFactory _pools;
     private readonly Lock _updateLock = new();
     private PodState? _servingPod;
     private PodState? _primary;
@@ -32,9 +33,11 @@ internal sealed partial class ServiceRuntime : IDisposable
     private ServiceNameSet _names;
     private string? _namesFqdn;
 
-    public ServiceRuntime(ServiceOptions options, ServiceEndpoints endpoints, ProxyMetrics metrics, TimeProvider time, ILogger logger)
+    public ServiceRuntime(ServiceOptions options, ServiceEndpoints endpoints, ProxyMetrics metrics, TimeProvider time, ILogger logger,
+        PodConnectionPoolFactory? pools = null)
     {
         Options = options;
+        _pools = pools ?? PodConnectionPoolFactory.Plaintext;
         _endpoints = endpoints;
         _metrics = metrics;
         _time = time;
@@ -268,7 +271,7 @@ internal sealed partial class ServiceRuntime : IDisposable
                 }
                 else
                 {
-                    pods[i] = new PodState(endpoint, new PodConnectionPool(endpoint, Options, _logger, _time),
+                    pods[i] = new PodState(endpoint, _pools.Create(endpoint, Options, _logger, _time),
                         new PodHealth(_healthSettings, _time, HasActiveHealth), _time.GetUtcNow());
                     added.Add(pods[i]);
                 }

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using HeadlessSidecar.Configuration;
+using HeadlessSidecar.Connections;
 using HeadlessSidecar.Discovery;
 using HeadlessSidecar.Metrics;
 using Microsoft.Extensions.Logging;
@@ -9,10 +10,11 @@ namespace HeadlessSidecar.Runtime;
 /// <summary>One <see cref="ServiceRuntime"/> per configured service.</summary>
 internal sealed class ServiceRuntimeRegistry : IDisposable
 {
-    public ServiceRuntimeRegistry(SidecarOptions options, EndpointRegistry endpoints, ProxyMetrics metrics, TimeProvider time, ILoggerFactory loggerFactory)
+    public ServiceRuntimeRegistry(SidecarOptions options, EndpointRegistry endpoints, ProxyMetrics metrics, TimeProvider time, ILoggerFactory loggerFactory,
+        PodConnectionPoolFactory? pools = null)
     {
         var logger = loggerFactory.CreateLogger<ServiceRuntime>();
-        Services = options.Services.ToFrozenDictionary(s => s.Name, s => new ServiceRuntime(s, endpoints[s.Name], metrics, time, logger), StringComparer.Ordinal);
+        Services = options.Services.ToFrozenDictionary(s => s.Name, s => new ServiceRuntime(s, endpoints[s.Name], metrics, time, logger, pools), StringComparer.Ordinal);
     }
 
     public FrozenDictionary<string, ServiceRuntime> Services { get; }
