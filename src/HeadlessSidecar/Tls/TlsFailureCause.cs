@@ -1,7 +1,7 @@
 namespace HeadlessSidecar.Tls;
 
 /// <summary>Why a handshake with a pod failed, as the 502's detail names it (contract section 9).</summary>
-internal enum TlsFailureCause
+public enum TlsFailureCause
 {
     /// <summary>The pod's certificate does not chain to a trusted root (<c>CaFile</c>, else the system store).</summary>
     Untrusted,

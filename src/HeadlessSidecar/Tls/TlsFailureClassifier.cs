@@ -127,6 +127,8 @@ internal static partial class TlsFailureClassifier
             42 or 43 or 44 or 45 or 46 or 48 or 49 => (TlsFailureCause.ClientCertificateRejected, $"the pod refused the client certificate (alert {name})"),
             120 => (TlsFailureCause.NoH2, $"the pod offers no protocol the sidecar asked for (alert {name})"),
             112 => (TlsFailureCause.NameMismatch, $"the pod does not serve that name (alert {name})"),
+            // TLS 1.2 servers (OpenSSL) answer a missing client certificate with this catch-all too.
+            40 => (TlsFailureCause.Protocol, $"the pod sent alert {name} (no version or cipher in common, or it requires a client certificate)"),
             _ => (TlsFailureCause.Protocol, $"the pod sent alert {name}"),
         };
     }
