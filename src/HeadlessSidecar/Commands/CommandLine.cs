@@ -3,6 +3,9 @@ namespace HeadlessSidecar.Commands;
 /// <summary>The parsed command line: a command word, <c>--config FILE</c>, and configuration overrides.</summary>
 internal sealed record CommandLine(string Command, string? ConfigFile, string[] Overrides, string? Error)
 {
+    /// <summary><c>validate --no-files</c>: the files the configuration names (TLS certificates) are not opened.</summary>
+    public bool NoFiles { get; init; }
+
     public static readonly string[] Commands = ["run", "demo", "validate", "help", "version"];
 
     public static CommandLine Parse(string[] args)
@@ -11,6 +14,7 @@ internal sealed record CommandLine(string Command, string? ConfigFile, string[] 
         string? configFile = null;
         var overrides = new List<string>();
         var commandSeen = false;
+        var noFiles = false;
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
@@ -20,6 +24,9 @@ internal sealed record CommandLine(string Command, string? ConfigFile, string[] 
                     return new CommandLine("help", null, [], null);
                 case "--version":
                     return new CommandLine("version", null, [], null);
+                case "--no-files":
+                    noFiles = true;
+                    continue;
                 case "--config":
                     if (i + 1 >= args.Length)
                     {
@@ -45,6 +52,10 @@ internal sealed record CommandLine(string Command, string? ConfigFile, string[] 
             }
             overrides.Add(arg);
         }
-        return new CommandLine(command, configFile, [.. overrides], null);
+        if (noFiles && command != "validate")
+        {
+            return new CommandLine(command, null, [], "--no-files is an option of validate only");
+        }
+        return new CommandLine(command, configFile, [.. overrides], null) { NoFiles = noFiles };
     }
 }

@@ -55,7 +55,8 @@ internal static class SidecarCommands
             await Console.Error.WriteLineAsync(ex.Message);
             return ExitCodes.BadConfiguration;
         }
-        var options = SidecarConfiguration.ReadOrReport(configuration, Console.Error);
+        var options = SidecarConfiguration.ReadOrReport(configuration, Console.Error,
+            commandLine.NoFiles ? new SidecarReadOptions { CheckFiles = false } : null);
         if (options is null)
         {
             return ExitCodes.BadConfiguration;
@@ -107,7 +108,7 @@ internal static class SidecarCommands
 
         Usage:
           headless-sidecar [run] [--config FILE] [--Sidecar:Key=value ...]
-          headless-sidecar validate [--config FILE] [--Sidecar:Key=value ...]
+          headless-sidecar validate [--config FILE] [--no-files] [--Sidecar:Key=value ...]
           headless-sidecar demo
           headless-sidecar inject [-f FILE]... [--mode native|classic] [--image IMAGE] [--config-map NAME]
           headless-sidecar uninject [-f FILE]...
@@ -117,7 +118,8 @@ internal static class SidecarCommands
 
         Commands:
           run        run the sidecar (the default)
-          validate   check the configuration: exit 0, or print each problem (key: reason) and exit 2
+          validate   check the configuration: exit 0, or print each problem (key: reason) and exit 2; the TLS
+                     files it names are opened and checked too, unless --no-files (a ConfigMap checked outside its pod)
           demo       start a simulated 3-pod StatefulSet, its DNS and the sidecar on this machine
           inject     add the sidecar to the pod templates of Kubernetes YAML (files, or stdin) and print it
           uninject   remove what inject added

@@ -59,9 +59,9 @@ internal static class SidecarConfiguration
     }
 
     /// <summary>Reads and validates; prints every problem to stderr and returns null when there is any.</summary>
-    public static SidecarOptions? ReadOrReport(IConfiguration configuration, TextWriter error)
+    public static SidecarOptions? ReadOrReport(IConfiguration configuration, TextWriter error, SidecarReadOptions? read = null)
     {
-        var options = SidecarOptionsReader.Read(configuration, out var errors);
+        var options = SidecarOptionsReader.Read(configuration, read ?? SidecarReadOptions.Default, out var errors);
         if (errors.Count == 0)
         {
             return options;

@@ -16,7 +16,11 @@ public static partial class SidecarOptionsReader
     private static readonly string[] RoleChecks = ["Redis", "MySql", "ZooKeeper"];
     private static readonly string[] Checks = ["Connect", "Http", "Redis", "MySql", "ZooKeeper", "Ldap", "Grpc"];
 
-    public static SidecarOptions Read(IConfiguration configuration, out IReadOnlyList<ConfigError> errors)
+    public static SidecarOptions Read(IConfiguration configuration, out IReadOnlyList<ConfigError> errors) =>
+        Read(configuration, SidecarReadOptions.Default, out errors);
+
+    /// <summary>Reads and validates; <paramref name="read"/> says whether files the configuration names are checked too.</summary>
+    public static SidecarOptions Read(IConfiguration configuration, SidecarReadOptions read, out IReadOnlyList<ConfigError> errors)
     {
         var list = new List<ConfigError>();
         var root = new SectionReader(configuration.GetSection(SectionName), list);
@@ -37,7 +41,7 @@ public static partial class SidecarOptionsReader
         var list2 = new List<ServiceOptions>();
         foreach (var child in services.Children())
         {
-            if (ReadService(child) is { } service)
+            if (ReadService(child, read) is { } service)
             {
                 list2.Add(service);
             }
@@ -127,7 +131,7 @@ public static partial class SidecarOptionsReader
         return options;
     }
 
-    private static ServiceOptions? ReadService(SectionReader s)
+    private static ServiceOptions? ReadService(SectionReader s, SidecarReadOptions read)
     {
         var name = s.Name;
         if (!ServiceNameRegex().IsMatch(name))
@@ -249,10 +253,88 @@ public static partial class SidecarOptionsReader
         options.Tcp.IdleTimeout = tcp.NullableDuration("IdleTimeout");
         options.Tcp.RemovedPodGrace = tcp.NullableDuration("RemovedPodGrace");
         tcp.RejectUnknown();
+        options.Tls = ReadTls(s.Section("Tls"));
         s.RejectUnknown();
 
         ValidateService(s, options);
+        ValidateTls(s, options, read);
         return options;
+    }
+
+    private static TlsOptions ReadTls(SectionReader tls)
+    {
+        var options = new TlsOptions();
+        options.Mode = tls.Enum("Mode", options.Mode);
+        options.CaFile = tls.String("CaFile");
+        options.CertFile = tls.String("CertFile");
+        options.KeyFile = tls.String("KeyFile");
+        options.ServerName = tls.String("ServerName")?.TrimEnd('.').ToLowerInvariant();
+        switch (tls.Choice("MinVersion", ["Tls12", "Tls13"]))
+        {
+            case "Tls13":
+                options.MinVersion = System.Security.Authentication.SslProtocols.Tls13;
+                break;
+            case "Tls12":
+                options.MinVersion = System.Security.Authentication.SslProtocols.Tls12;
+                break;
+        }
+        options.InsecureSkipVerify = tls.Bool("InsecureSkipVerify", options.InsecureSkipVerify);
+        tls.RejectUnknown();
+        return options;
+    }
+
+    /// <summary>Contract section 9: rules across the Tls keys, the service's protocol, and (unless
+    /// <see cref="SidecarReadOptions.CheckFiles"/> is off) the files themselves.</summary>
+    private static void ValidateTls(SectionReader s, ServiceOptions options, SidecarReadOptions read)
+    {
+        var tls = options.Tls;
+        if (tls.ServerName is { } serverName)
+        {
+            if (IPAddress.TryParse(serverName.Trim('[', ']'), out _))
+            {
+                s.Error("Tls:ServerName", $"'{serverName}' is an IP address; SNI and the certificate check need a DNS name");
+            }
+            else if (serverName.StartsWith("*.", StringComparison.Ordinal) || !IsDnsName(serverName))
+            {
+                s.Error("Tls:ServerName", $"'{serverName}' is not a valid DNS name (the name sent as SNI and verified, e.g. nginx.default.svc.cluster.local)");
+            }
+        }
+        if (!tls.Enabled)
+        {
+            return;
+        }
+        if (options.Protocol == ServiceProtocol.Tcp && (options.Health.Check == "MySql"))
+        {
+            s.Error("Tls:Mode", $"'{tls.Mode}' cannot be used with Health:Check 'MySql': MySQL and MariaDB start in plaintext and upgrade inside their protocol, so the connection is not TLS from the first byte");
+        }
+        if (tls.CertFile is not null && tls.KeyFile is null)
+        {
+            s.Error("Tls:KeyFile", "is required with Tls:CertFile (the certificate's private key, PEM)");
+        }
+        if (tls.KeyFile is not null && tls.CertFile is null)
+        {
+            s.Error("Tls:CertFile", "is required with Tls:KeyFile (the client certificate, PEM)");
+        }
+        if (tls.Mode == TlsMode.MutualTls && tls.CertFile is null && tls.KeyFile is null)
+        {
+            s.Error("Tls:CertFile", "is required with Tls:Mode 'MutualTls' (with Tls:KeyFile: the client certificate the sidecar presents)");
+        }
+        if (tls.Mode == TlsMode.Tls && (tls.CertFile is not null || tls.KeyFile is not null))
+        {
+            s.Error("Tls:Mode", "'Tls' presents no client certificate, yet Tls:CertFile/KeyFile are set: use 'MutualTls' to present it");
+        }
+        if (!read.CheckFiles)
+        {
+            return;
+        }
+        var problems = new List<Tls.TlsMaterialLoader.Problem>();
+        // A client certificate only where it is used (the errors above cover the rest).
+        var files = tls.Mode == TlsMode.MutualTls ? tls : new TlsOptions { Mode = tls.Mode, CaFile = tls.CaFile };
+        Tls.TlsMaterialLoader.LoadFiles(files, read.Now ?? DateTimeOffset.UtcNow, 1, problems);
+        foreach (var problem in problems)
+        {
+            s.Error($"Tls:{problem.Key}", problem.Reason);
+        }
     }
 
     private static void ValidateService(SectionReader s, ServiceOptions options)

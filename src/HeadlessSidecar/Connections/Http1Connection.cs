@@ -41,6 +41,9 @@ internal sealed class Http1Connection : IDisposable
     /// <summary>When it went back to the pool (a <see cref="TimeProvider.GetTimestamp"/> of the pool's clock).</summary>
     public long IdleSince { get; set; }
 
+    /// <summary>The TLS material generation it was made with (0 for plaintext).</summary>
+    public long Generation { get; init; }
+
     /// <summary>It served a request before this one (a stale keep-alive connection is possible).</summary>
     public bool Reused { get; set; }
 

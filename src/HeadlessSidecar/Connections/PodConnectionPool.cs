@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using HeadlessSidecar.Configuration;
 using HeadlessSidecar.Discovery;
+using HeadlessSidecar.Tls;
 using Microsoft.Extensions.Logging;
 
 namespace HeadlessSidecar.Connections;
@@ -13,13 +14,32 @@ namespace HeadlessSidecar.Connections;
 /// exactly this pod's idle connections. Warm connections are sockets connected in advance that either path
 /// takes before it connects anything new; both count into the same counters.
 /// </summary>
+/// <remarks>
+/// With <c>Tls</c> on, every connection is handed over authenticated (<see cref="TlsConnector"/>): warm ones
+/// included, so their handshake is done in advance too. When the service's TLS material changes, connections made
+/// with the old one are retired without a reconnect storm: a lean connection of an older generation is closed when
+/// it comes back to the pool, at most <see cref="RetirePerSecond"/> per second (the others keep serving until their
+/// turn or their idle timeout), and YARP's handler is replaced for new requests while the old one's connections
+/// finish their requests and close at <c>Pool:IdleTimeout</c>.
+/// </remarks>
 internal sealed partial class PodConnectionPool : IDisposable
 {
     private readonly PodEndpoint _pod;
     private volatile ServiceOptions _options;
     private readonly ILogger _logger;
-    private readonly SocketsHttpHandler _handler;
+    /// <summary>Old-generation lean connections closed per second per pod, at most, after the TLS material changed.</summary>
+    public const int RetirePerSecond = 10;
+
+    private SocketsHttpHandler _handler;
+    private HttpMessageInvoker _invoker;
+    private readonly TlsConnector? _tls;
+    private readonly TlsAlpn _alpn;
+    private long _handlerGeneration;
+    private List<(HttpMessageInvoker Invoker, SocketsHttpHandler Handler)>? _retiredHandlers;
+    private long _retireWindowStart;
+    private int _retiredInWindow;
     private readonly ConcurrentQueue<Socket> _warm = new();
+    private readonly ConcurrentQueue<WarmTls> _warmTls = new();
     private readonly CancellationTokenSource _disposed = new();
     private int _openConnections;
     private int _pending;
@@ -33,13 +53,26 @@ internal sealed partial class PodConnectionPool : IDisposable
     private readonly TimeProvider _time;
     private ITimer? _idleSweep;
 
-    public PodConnectionPool(PodEndpoint pod, ServiceOptions options, ILogger logger, TimeProvider? time = null)
+    public PodConnectionPool(PodEndpoint pod, ServiceOptions options, ILogger logger, TimeProvider? time = null, TlsConnector? tls = null)
     {
         _pod = pod;
         _options = options;
         _logger = logger;
         _time = time ?? TimeProvider.System;
-        _handler = new SocketsHttpHandler
+        _tls = tls;
+        _alpn = options.Protocol == ServiceProtocol.Tcp ? TlsAlpn.None : options.UpstreamHttpVersion.Major >= 2 ? TlsAlpn.Http2 : TlsAlpn.Http11;
+        _handlerGeneration = tls?.Generation ?? 0;
+        (_invoker, _handler) = CreateInvoker();
+        _http1Slots = options.Pool.MaxConnectionsPerPod > 0 ? new SemaphoreSlim(options.Pool.MaxConnectionsPerPod) : null;
+        DestinationPrefix = pod.Address.AddressFamily == AddressFamily.InterNetworkV6
+            ? $"http://[{pod.Address}]:{pod.Port}"
+            : $"http://{pod.Address}:{pod.Port}";
+    }
+
+    private (HttpMessageInvoker, SocketsHttpHandler) CreateInvoker()
+    {
+        var options = _options;
+        var handler = new SocketsHttpHandler
         {
             UseProxy = false,
             AllowAutoRedirect = false,
@@ -47,23 +80,54 @@ internal sealed partial class PodConnectionPool : IDisposable
             UseCookies = false,
             ActivityHeadersPropagator = null,
             EnableMultipleHttp2Connections = true,
-            ConnectTimeout = options.Timeouts.Connect,
+            // With TLS the callback bounds the connect and the handshake each by Timeouts:Connect itself, so a slow
+            // handshake is a tls_error rather than the handler's connect timeout.
+            ConnectTimeout = _tls is null ? options.Timeouts.Connect : Timeout.InfiniteTimeSpan,
             PooledConnectionIdleTimeout = options.Pool.IdleTimeout,
             PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
             MaxConnectionsPerServer = options.Pool.MaxConnectionsPerPod > 0 ? options.Pool.MaxConnectionsPerPod : int.MaxValue,
-            ConnectCallback = ConnectAsync,
+            // The request URI stays http://address:port (the pool's key); TLS, when on, is the callback's stream.
+            ConnectCallback = _tls is null ? ConnectAsync : ConnectTlsAsync,
         };
         // Only HTTP/1.1 pods: there a request holds a connection, so "waiting" is well defined.
-        Invoker = options.Pool.MaxConnectionsPerPod > 0 && options.UpstreamHttpVersion == HttpVersion.Version11
-            ? new HttpMessageInvoker(new PendingLimitHandler(_handler, options.Pool.MaxConnectionsPerPod, options.Pool.MaxPending, pod.Name), disposeHandler: false)
-            : new HttpMessageInvoker(_handler, disposeHandler: false);
-        _http1Slots = options.Pool.MaxConnectionsPerPod > 0 ? new SemaphoreSlim(options.Pool.MaxConnectionsPerPod) : null;
-        DestinationPrefix = pod.Address.AddressFamily == AddressFamily.InterNetworkV6
-            ? $"http://[{pod.Address}]:{pod.Port}"
-            : $"http://{pod.Address}:{pod.Port}";
+        var invoker = options.Pool.MaxConnectionsPerPod > 0 && options.UpstreamHttpVersion == HttpVersion.Version11
+            ? new HttpMessageInvoker(new PendingLimitHandler(handler, options.Pool.MaxConnectionsPerPod, options.Pool.MaxPending, _pod.Name), disposeHandler: false)
+            : new HttpMessageInvoker(handler, disposeHandler: false);
+        return (invoker, handler);
     }
 
-    public HttpMessageInvoker Invoker { get; }
+    /// <summary>YARP's way to this pod. With TLS, a new material generation gets a new handler (see remarks).</summary>
+    public HttpMessageInvoker Invoker
+    {
+        get
+        {
+            if (_tls is not null && _tls.Generation != Volatile.Read(ref _handlerGeneration))
+            {
+                SwapHandler();
+            }
+            return Volatile.Read(ref _invoker);
+        }
+    }
+
+    /// <summary>The TLS connector of this pool's service, or null for plaintext.</summary>
+    public TlsConnector? Tls => _tls;
+
+    private void SwapHandler()
+    {
+        lock (_idleHttp1)
+        {
+            var generation = _tls!.Generation;
+            if (generation == _handlerGeneration || _disposed.IsCancellationRequested)
+            {
+                return;
+            }
+            (_retiredHandlers ??= []).Add((_invoker, _handler));
+            var (invoker, handler) = CreateInvoker();
+            _handler = handler;
+            Volatile.Write(ref _invoker, invoker);
+            Volatile.Write(ref _handlerGeneration, generation);
+        }
+    }
 
     /// <summary>
     /// A reload's settings that the pool reads per connection (<c>Timeouts:Connect</c>, <c>Limits:MaxPendingPerPod</c>);
@@ -107,13 +171,24 @@ internal sealed partial class PodConnectionPool : IDisposable
         {
             socket = await ConnectSocketAsync(timeout.Token);
             Interlocked.Increment(ref _openConnections);
-            _warm.Enqueue(socket);
+            if (_tls is not null)
+            {
+                // From here the tracked stream owns the socket (and counts its close).
+                var connected = socket;
+                socket = null;
+                var tls = await _tls.AuthenticateAsync(new TrackedNetworkStream(connected, OnConnectionClosed), _pod, _alpn, _options.Timeouts.Connect, _disposed.Token);
+                _warmTls.Enqueue(new WarmTls(connected, tls.Stream, tls.Generation));
+            }
+            else
+            {
+                _warm.Enqueue(socket);
+            }
             if (_disposed.IsCancellationRequested)
             {
                 DrainWarm();
             }
         }
-        catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException or TlsHandshakeException)
         {
             socket?.Dispose();
             Log.WarmConnectFailed(_logger, _pod.Name, _pod.EndPoint, ex.Message);
@@ -125,6 +200,47 @@ internal sealed partial class PodConnectionPool : IDisposable
         // The request URI holds the pod's address, but we connect to the discovered endpoint regardless.
         var socket = await TakeWarmOrConnectAsync(cancellationToken);
         return new TrackedNetworkStream(socket, OnConnectionClosed);
+    }
+
+    private async ValueTask<Stream> ConnectTlsAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        var (_, stream, _) = await TakeWarmOrConnectTlsAsync(cancellationToken);
+        return stream;
+    }
+
+    /// <summary>
+    /// With TLS: a warm connection of the current material if one is still alive, else a new one within
+    /// <c>Timeouts:Connect</c> (a <see cref="TimeoutException"/> past it) and its handshake within as long again.
+    /// </summary>
+    private async ValueTask<(Socket Socket, Stream Stream, long Generation)> TakeWarmOrConnectTlsAsync(CancellationToken cancellationToken)
+    {
+        var generation = _tls!.Generation;
+        while (_warmTls.TryDequeue(out var warm))
+        {
+            if (warm.Generation == generation && IsAlive(warm.Socket))
+            {
+                Interlocked.Increment(ref _warmUsed);
+                return (warm.Socket, warm.Stream, warm.Generation);
+            }
+            await warm.Stream.DisposeAsync();
+        }
+        Socket socket;
+        using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            connectTimeout.CancelAfter(_options.Timeouts.Connect);
+            try
+            {
+                socket = await ConnectSocketAsync(connectTimeout.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"connect to {_pod.EndPoint} timed out after Timeouts:Connect ({_options.Timeouts.Connect})");
+            }
+        }
+        Interlocked.Increment(ref _openConnections);
+        Interlocked.Increment(ref _connectsOpened);
+        var tls = await _tls.AuthenticateAsync(new TrackedNetworkStream(socket, OnConnectionClosed), _pod, _alpn, _options.Timeouts.Connect, cancellationToken);
+        return (socket, tls.Stream, tls.Generation);
     }
 
     /// <summary>A warm socket if one is still alive, else a new connection (counted as one on the request path).</summary>
@@ -166,6 +282,11 @@ internal sealed partial class PodConnectionPool : IDisposable
             if (allowIdle && TakeIdleHttp1(checkIdleAlive) is { } idle)
             {
                 return idle;
+            }
+            if (_tls is not null)
+            {
+                var (tlsSocket, stream, generation) = await TakeWarmOrConnectTlsAsync(cancellationToken);
+                return new Http1Connection(tlsSocket, stream) { Generation = generation };
             }
             Socket socket;
             using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
@@ -213,6 +334,12 @@ internal sealed partial class PodConnectionPool : IDisposable
     /// <summary>Takes back a connection whose exchange ended cleanly, for the next request.</summary>
     public void ReturnHttp1(Http1Connection connection)
     {
+        if (_tls is not null && connection.Generation != _tls.Generation && MayRetireOne())
+        {
+            // Made with TLS material that has since changed: closed now, its successor made with the new one.
+            CloseHttp1(connection);
+            return;
+        }
         connection.Start = 0;
         connection.End = 0;
         connection.Reused = true;
@@ -245,6 +372,26 @@ internal sealed partial class PodConnectionPool : IDisposable
         _http1Slots?.Release();
     }
 
+    /// <summary>Whether one more old-generation connection may close in this second (<see cref="RetirePerSecond"/>).</summary>
+    private bool MayRetireOne()
+    {
+        var now = _time.GetTimestamp();
+        lock (_idleHttp1)
+        {
+            if (_time.GetElapsedTime(_retireWindowStart, now) >= TimeSpan.FromSeconds(1))
+            {
+                _retireWindowStart = now;
+                _retiredInWindow = 0;
+            }
+            if (_retiredInWindow >= RetirePerSecond)
+            {
+                return false;
+            }
+            _retiredInWindow++;
+            return true;
+        }
+    }
+
     private Http1Connection? TakeIdleHttp1(bool checkAlive)
     {
         while (true)
@@ -259,7 +406,10 @@ internal sealed partial class PodConnectionPool : IDisposable
                 connection = _idleHttp1[^1];
                 _idleHttp1.RemoveAt(_idleHttp1.Count - 1);
             }
-            if (_time.GetElapsedTime(connection.IdleSince) < _options.Pool.IdleTimeout && (!checkAlive || IsAlive(connection.Socket)))
+            // A kept TLS connection has read everything the pod sent before it went idle (session tickets come before
+            // the first answer): anything readable now is the pod closing it (close_notify).
+            if (_time.GetElapsedTime(connection.IdleSince) < _options.Pool.IdleTimeout
+                && (!checkAlive || (_tls is null ? IsAlive(connection.Socket) : IsQuiet(connection.Socket))))
             {
                 return connection;
             }
@@ -336,6 +486,19 @@ internal sealed partial class PodConnectionPool : IDisposable
         }
     }
 
+    /// <summary>Nothing to read and not closed: what an idle TLS connection looks like.</summary>
+    private static bool IsQuiet(Socket socket)
+    {
+        try
+        {
+            return !socket.Poll(0, SelectMode.SelectRead);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
     private void OnConnectionClosed() => Interlocked.Decrement(ref _openConnections);
 
     private void DrainWarm()
@@ -344,6 +507,11 @@ internal sealed partial class PodConnectionPool : IDisposable
         {
             socket.Dispose();
             Interlocked.Decrement(ref _openConnections);
+        }
+        while (_warmTls.TryDequeue(out var warm))
+        {
+            // Its tracked stream counts the close.
+            warm.Stream.Dispose();
         }
     }
 
@@ -367,10 +535,24 @@ internal sealed partial class PodConnectionPool : IDisposable
         {
             connection.Dispose();
         }
-        Invoker.Dispose();
+        _invoker.Dispose();
         _handler.Dispose();
+        List<(HttpMessageInvoker Invoker, SocketsHttpHandler Handler)>? retired;
+        lock (_idleHttp1)
+        {
+            retired = _retiredHandlers;
+            _retiredHandlers = null;
+        }
+        foreach (var (invoker, handler) in retired ?? [])
+        {
+            invoker.Dispose();
+            handler.Dispose();
+        }
         // _disposed stays undisposed on purpose: a warm-up still running links to its token.
     }
+
+    /// <summary>A warm TLS connection: authenticated with material <see cref="Generation"/>.</summary>
+    private readonly record struct WarmTls(Socket Socket, Stream Stream, long Generation);
 
     private static partial class Log
     {

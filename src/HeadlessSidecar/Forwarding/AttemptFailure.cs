@@ -12,6 +12,7 @@ internal readonly record struct AttemptFailure(string Reason, bool RequestSent, 
     public const string ConnectError = "connect_error";
     public const string Timeout = "timeout";
     public const string Reset = "reset";
+    public const string TlsError = "tls_error";
 
     public static AttemptFailure Status(int status) => new($"status_{status}", RequestSent: true, $"answered {status}");
 
@@ -20,6 +21,10 @@ internal readonly record struct AttemptFailure(string Reason, bool RequestSent, 
     /// <summary>Classifies a failed forward from YARP's error and the exception behind it.</summary>
     public static AttemptFailure Classify(ForwarderError error, Exception? exception)
     {
+        if (ClassifyTls(exception) is { } tls)
+        {
+            return tls;
+        }
         var detail = Describe(error, exception);
         for (var e = exception; e is not null; e = e.InnerException)
         {
@@ -42,6 +47,28 @@ internal readonly record struct AttemptFailure(string Reason, bool RequestSent, 
             ForwarderError.RequestTimedOut => new(Timeout, RequestSent: true, detail),
             _ => new(Reset, RequestSent: true, detail),
         };
+    }
+
+    /// <summary>
+    /// A failed handshake (nothing was sent: any method may fail over), or a TLS alert from the pod on the first read
+    /// of a connection (TLS 1.3 reports a refused client certificate only after the client's side of the handshake
+    /// ended, so the request was written but never read by the pod: resent only when that is safe anyway).
+    /// </summary>
+    public static AttemptFailure? ClassifyTls(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is Tls.TlsHandshakeException handshake)
+            {
+                return new(TlsError, RequestSent: false, handshake.Message);
+            }
+        }
+        if (Tls.TlsFailureClassifier.FindAlert(exception) is int alert)
+        {
+            var (cause, detail) = Tls.TlsFailureClassifier.FromAlert(alert);
+            return new(TlsError, RequestSent: true, $"TLS handshake failed: {Tls.TlsFailureClassifier.Describe(cause)}: {detail}");
+        }
+        return null;
     }
 
     /// <summary>A short human sentence for the attempt's failure, for the error detail and the log.</summary>

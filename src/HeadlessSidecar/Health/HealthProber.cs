@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using HeadlessSidecar.Health.Probes;
 using HeadlessSidecar.Runtime;
+using HeadlessSidecar.Tls;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -91,14 +92,20 @@ internal sealed partial class HealthProber : BackgroundService
         // Off the caller: Reconcile runs under its lock.
         await Task.Yield();
         var health = service.Options.Health;
-        using var client = new HttpClient(new SocketsHttpHandler
+        var handler = new SocketsHttpHandler
         {
             UseProxy = false,
             AllowAutoRedirect = false,
             UseCookies = false,
             ConnectTimeout = health.ProbeTimeout,
             PooledConnectionIdleTimeout = health.ProbeInterval * 2,
-        })
+        };
+        if (service.Options.Tls.Enabled)
+        {
+            // HTTP and gRPC probes of a TLS service speak TLS too; the URI stays http://address:port, as the pools'.
+            handler.ConnectCallback = (context, token) => ConnectTlsAsync(service, context, token);
+        }
+        using var client = new HttpClient(handler)
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
@@ -135,9 +142,9 @@ internal sealed partial class HealthProber : BackgroundService
             failure = check switch
             {
                 "Http" => await ProbeHttpAsync(service, pod, client, timeout.Token),
-                "Connect" => await ProbeConnectAsync(pod, timeout.Token),
+                "Connect" => await ProbeConnectAsync(service, pod, timeout.Token),
                 "Grpc" => await GrpcHealthProbe.ProbeAsync(client, pod.Pool.DestinationPrefix, service.Options.Health.GrpcService, timeout.Token),
-                _ => await ProbeProtocolAsync(pod, ProtocolProbes.ForCheck(check)!, credentials, timeout.Token),
+                _ => await ProbeProtocolAsync(service, pod, ProtocolProbes.ForCheck(check)!, credentials, timeout.Token),
             };
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -174,7 +181,7 @@ internal sealed partial class HealthProber : BackgroundService
     }
 
     /// <summary>The protocol's own exchange (Redis, MySql, ZooKeeper, Ldap); records the role the pod answered with.</summary>
-    private static async Task<string?> ProbeProtocolAsync(PodState pod, IProtocolProbe probe, ProbeCredentials? credentials, CancellationToken cancellationToken)
+    private static async Task<string?> ProbeProtocolAsync(ServiceRuntime service, PodState pod, IProtocolProbe probe, ProbeCredentials? credentials, CancellationToken cancellationToken)
     {
         using var socket = new Socket(pod.Endpoint.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
@@ -186,7 +193,21 @@ internal sealed partial class HealthProber : BackgroundService
             pod.Role = PodRole.Unknown;
             throw;
         }
-        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        Stream stream = new NetworkStream(socket, ownsSocket: false);
+        await using var owned = stream;
+        if (pod.Pool.Tls is { } tls)
+        {
+            try
+            {
+                stream = (await tls.AuthenticateAsync(stream, pod.Endpoint, TlsAlpn.None, service.Options.Timeouts.Connect, cancellationToken)).Stream;
+            }
+            catch (TlsHandshakeException)
+            {
+                pod.Role = PodRole.Unknown;
+                throw;
+            }
+        }
+        await using var session = stream;
         var result = await probe.ProbeAsync(stream, credentials, cancellationToken);
         pod.Role = result.Healthy ? result.Role : PodRole.Unknown;
         return result.Healthy ? null : result.Failure ?? "unhealthy";
@@ -210,11 +231,54 @@ internal sealed partial class HealthProber : BackgroundService
         }
     }
 
-    private static async Task<string?> ProbeConnectAsync(PodState pod, CancellationToken cancellationToken)
+    /// <summary>A TCP connect, and with <c>Tls</c> a completed handshake.</summary>
+    private static async Task<string?> ProbeConnectAsync(ServiceRuntime service, PodState pod, CancellationToken cancellationToken)
     {
         using var socket = new Socket(pod.Endpoint.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(pod.Endpoint.EndPoint, cancellationToken);
+        if (pod.Pool.Tls is { } tls)
+        {
+            var alpn = service.Options.Protocol == Configuration.ServiceProtocol.Tcp ? TlsAlpn.None
+                : service.Options.UpstreamHttpVersion.Major >= 2 ? TlsAlpn.Http2 : TlsAlpn.Http11;
+            var stream = await tls.AuthenticateAsync(new NetworkStream(socket, ownsSocket: false), pod.Endpoint, alpn, service.Options.Timeouts.Connect, cancellationToken);
+            await stream.Stream.DisposeAsync();
+        }
         return null;
+    }
+
+    /// <summary>The probe client's connections to a TLS service: the pod is found by the address the URI names.</summary>
+    private static async ValueTask<Stream> ConnectTlsAsync(ServiceRuntime service, SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        var endPoint = context.DnsEndPoint;
+        PodState? pod = null;
+        if (IPAddress.TryParse(endPoint.Host.Trim('[', ']'), out var address))
+        {
+            foreach (var candidate in service.Table.Pods)
+            {
+                if (candidate.Endpoint.Port == endPoint.Port && candidate.Endpoint.Address.Equals(address))
+                {
+                    pod = candidate;
+                    break;
+                }
+            }
+        }
+        if (pod?.Pool.Tls is not { } tls)
+        {
+            throw new HttpRequestException(HttpRequestError.ConnectionError, $"no TLS pod at {endPoint.Host}:{endPoint.Port}");
+        }
+        var socket = new Socket(pod.Endpoint.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(pod.Endpoint.EndPoint, cancellationToken);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        var alpn = context.InitialRequestMessage.Version.Major >= 2 ? TlsAlpn.Http2 : TlsAlpn.Http11;
+        var stream = await tls.AuthenticateAsync(new NetworkStream(socket, ownsSocket: true), pod.Endpoint, alpn, service.Options.Timeouts.Connect, cancellationToken);
+        return stream.Stream;
     }
 
     private static partial class Log

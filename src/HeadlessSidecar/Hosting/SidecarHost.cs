@@ -80,6 +80,9 @@ internal sealed class SidecarHost : IAsyncDisposable
         services.AddSingleton<ProxyMetrics>();
         services.AddSingleton<PoolMetrics>();
         services.AddSingleton<TcpMetrics>();
+        services.AddSingleton<Tls.TlsMetrics>();
+        services.AddSingleton<Tls.TlsConnectors>();
+        services.AddSingleton<Connections.PodConnectionPoolFactory>();
         services.AddSingleton<ServiceRuntimeRegistry>();
         services.AddSingleton<ListenerMap>();
         services.AddSingleton<DrainState>();
@@ -136,6 +139,7 @@ internal sealed class SidecarHost : IAsyncDisposable
         });
 
         var app = builder.Build();
+        Tls.TlsWarnings.WarnIfInsecure(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HeadlessSidecar.Tls"), options);
         // The meter provider first: the runtimes and the limiters export their zero-valued series as they are
         // created, and a Tcp listener's connection handler (below) creates runtimes while the groups are set up.
         app.Services.GetRequiredService<MeterProvider>();

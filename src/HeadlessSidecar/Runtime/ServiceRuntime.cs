@@ -23,6 +23,7 @@ internal sealed partial class ServiceRuntime : IDisposable
     private readonly ProxyMetrics _metrics;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly PodConnectionPoolFactory _pools;
     private readonly Lock _updateLock = new();
     private ServiceSettings _settings;
     private PodState? _servingPod;
@@ -32,8 +33,10 @@ internal sealed partial class ServiceRuntime : IDisposable
     private ServiceNameSet _names;
     private string? _namesFqdn;
 
-    public ServiceRuntime(ServiceOptions options, ServiceEndpoints endpoints, ProxyMetrics metrics, TimeProvider time, ILogger logger)
+    public ServiceRuntime(ServiceOptions options, ServiceEndpoints endpoints, ProxyMetrics metrics, TimeProvider time, ILogger logger,
+        PodConnectionPoolFactory? pools = null)
     {
+        _pools = pools ?? PodConnectionPoolFactory.Plaintext;
         _endpoints = endpoints;
         _metrics = metrics;
         _time = time;
@@ -313,7 +316,7 @@ internal sealed partial class ServiceRuntime : IDisposable
     }
 
     /// <summary>The one place a pod's pool is built, for discovery and for a reload that renews the pools.</summary>
-    private PodConnectionPool CreatePool(PodEndpoint endpoint, ServiceOptions options) => new(endpoint, options, _logger, _time);
+    private PodConnectionPool CreatePool(PodEndpoint endpoint, ServiceOptions options) => _pools.Create(endpoint, options, _logger, _time);
 
     /// <summary>
     /// Applies a reload's new settings for this service (same name, same protocol). In-place settings are read by the

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using HeadlessSidecar.Configuration;
+using HeadlessSidecar.Connections;
 using HeadlessSidecar.Discovery;
 using HeadlessSidecar.Metrics;
 using Microsoft.Extensions.Logging;
@@ -15,15 +16,18 @@ internal sealed class ServiceRuntimeRegistry : IDisposable
     private readonly ProxyMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly PodConnectionPoolFactory? _pools;
     private RuntimeSnapshot _current;
 
-    public ServiceRuntimeRegistry(SidecarOptions options, EndpointRegistry endpoints, ProxyMetrics metrics, TimeProvider time, ILoggerFactory loggerFactory)
+    public ServiceRuntimeRegistry(SidecarOptions options, EndpointRegistry endpoints, ProxyMetrics metrics, TimeProvider time, ILoggerFactory loggerFactory,
+        PodConnectionPoolFactory? pools = null)
     {
+        _pools = pools;
         _metrics = metrics;
         _time = time;
         _logger = loggerFactory.CreateLogger<ServiceRuntime>();
         _current = new RuntimeSnapshot(options,
-            options.Services.ToFrozenDictionary(s => s.Name, s => new ServiceRuntime(s, endpoints[s.Name], metrics, time, _logger), StringComparer.Ordinal));
+            options.Services.ToFrozenDictionary(s => s.Name, s => new ServiceRuntime(s, endpoints[s.Name], metrics, time, _logger, pools), StringComparer.Ordinal));
     }
 
     public RuntimeSnapshot Current => Volatile.Read(ref _current);
@@ -38,7 +42,7 @@ internal sealed class ServiceRuntimeRegistry : IDisposable
 
     /// <summary>A runtime for a service a reload adds; it serves once <see cref="Swap"/> published it.</summary>
     public ServiceRuntime Create(ServiceOptions options, ServiceEndpoints endpoints) =>
-        new(options, endpoints, _metrics, _time, _logger) { RequiredForReadiness = false };
+        new(options, endpoints, _metrics, _time, _logger, _pools) { RequiredForReadiness = false };
 
     /// <summary>Publishes the next configuration and its runtimes; the caller retires the runtimes that left.</summary>
     public void Swap(SidecarOptions options, FrozenDictionary<string, ServiceRuntime> services)

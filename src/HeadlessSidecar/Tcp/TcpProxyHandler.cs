@@ -70,16 +70,16 @@ internal sealed partial class TcpProxyHandler : ConnectionHandler
         var service = binding.Services[0];
         service.Budget.RecordRequest();
 
-        var (upstream, pod, attempts, error) = await ConnectAsync(service, binding.Ordinal);
+        var (upstream, tls, pod, attempts, error, failover) = await ConnectAsync(service, binding.Ordinal);
         if (upstream is null)
         {
-            WriteAccessLog(service, pod, attempts, error, null, started);
+            WriteAccessLog(service, pod, attempts, error, failover, null, started);
             return;
         }
 
         _metrics.SessionStarted(service.Name, pod!.Name);
         using var session = new TcpSession(connection, upstream, service.Name, pod, service.Options.Tcp.IdleTimeout,
-            service.Options.Tcp.RemovedPodGrace, _metrics, _time);
+            service.Options.Tcp.RemovedPodGrace, _metrics, _time, tls);
         try
         {
             await session.RunAsync();
@@ -91,18 +91,26 @@ internal sealed partial class TcpProxyHandler : ConnectionHandler
                 Log.SessionEnded(_logger, service.Name, pod.Name, reason);
                 connection.Abort(new ConnectionAbortedException($"The sidecar ended the session: {reason}"));
             }
+            if (tls is not null)
+            {
+                await tls.DisposeAsync();
+            }
             upstream.Dispose();
             await connection.Transport.Input.CompleteAsync();
             await connection.Transport.Output.CompleteAsync();
             pod.RequestEnded();
             var elapsed = Stopwatch.GetElapsedTime(started);
             _metrics.SessionEnded(service.Name, pod.Name, elapsed);
-            WriteAccessLog(service, pod, attempts, session.EndReason, session, started);
+            WriteAccessLog(service, pod, attempts, session.EndReason, failover, session, started);
         }
     }
 
-    /// <summary>Connects to the pinned pod, or to balanced pods in turn until one accepts. On success the pod counts the session as active.</summary>
-    private async Task<(Socket? Upstream, PodState? Pod, int Attempts, string? Error)> ConnectAsync(ServiceRuntime service, int? ordinal)
+    /// <summary>
+    /// Connects to the pinned pod, or to balanced pods in turn until one accepts (and, with <c>Tls</c>, completes a
+    /// handshake: a failed one is a <c>tls_error</c>, moved on like a refused connect). On success the pod counts the
+    /// session as active.
+    /// </summary>
+    private async Task<(Socket? Upstream, Stream? Tls, PodState? Pod, int Attempts, string? Error, string? FailoverReason)> ConnectAsync(ServiceRuntime service, int? ordinal)
     {
         var options = service.Options;
         PodState? pinned = null;
@@ -111,12 +119,13 @@ internal sealed partial class TcpProxyHandler : ConnectionHandler
             if (!service.Table.ByOrdinal.TryGetValue(n, out pinned) || !pinned.IsUsable)
             {
                 Log.PinnedUnavailable(_logger, service.Name, n);
-                return (null, pinned, 0, ProxyError.PodUnavailable.Code);
+                return (null, null, pinned, 0, ProxyError.PodUnavailable.Code, null);
             }
         }
         var maxAttempts = pinned is null ? options.Retry.MaxAttempts : 1;
         List<PodState> tried = new(maxAttempts);
         PodState? previous = null;
+        string? failure = null;
         var attempt = 0;
         while (attempt < maxAttempts)
         {
@@ -135,23 +144,46 @@ internal sealed partial class TcpProxyHandler : ConnectionHandler
                 if (!service.Budget.TryAcquireRetry())
                 {
                     service.Metrics.RetryBudgetExhausted(service.Name);
-                    return (null, previous, attempt - 1, ProxyError.RetryBudgetExhausted.Code);
+                    return (null, null, previous, attempt - 1, ProxyError.RetryBudgetExhausted.Code, failure);
                 }
-                service.RecordFailover(previous!, pod, AttemptFailure.ConnectError);
+                service.RecordFailover(previous!, pod, failure!);
             }
             tried.Add(pod);
             pod.RequestStarted();
             var socket = new Socket(pod.Endpoint.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             try
             {
-                using var timeout = new CancellationTokenSource(options.Timeouts.Connect, _time);
-                await socket.ConnectAsync(pod.Endpoint.EndPoint, timeout.Token);
+                using (var timeout = new CancellationTokenSource(options.Timeouts.Connect, _time))
+                {
+                    await socket.ConnectAsync(pod.Endpoint.EndPoint, timeout.Token);
+                }
+                Stream? tls = null;
+                if (pod.Pool.Tls is { } connector)
+                {
+                    tls = (await connector.AuthenticateAsync(new NetworkStream(socket, ownsSocket: false), pod.Endpoint, Tls.TlsAlpn.None,
+                        options.Timeouts.Connect, CancellationToken.None)).Stream;
+                }
                 pod.Health.RecordSuccess();
-                return (socket, pod, attempt, null);
+                return (socket, tls, pod, attempt, null, failure);
+            }
+            catch (Tls.TlsHandshakeException ex)
+            {
+                socket.Dispose();
+                pod.RequestEnded();
+                // The connector logged the cause.
+                service.RecordFailure(pod, AttemptFailure.TlsError);
+                failure = AttemptFailure.TlsError;
+                previous = pod;
+                Log.TlsFailed(_logger, service.Name, pod.Name, ex.Detail);
+                if (pinned is not null || !service.HasUntriedCandidate(tried))
+                {
+                    break;
+                }
             }
             catch (Exception ex) when (ex is SocketException or OperationCanceledException)
             {
                 socket.Dispose();
+                failure = AttemptFailure.ConnectError;
                 pod.RequestEnded();
                 var detail = ex is SocketException se ? se.SocketErrorCode.ToString() : $"no connection within Timeouts:Connect ({options.Timeouts.Connect})";
                 Log.ConnectFailed(_logger, service.Name, pod.Name, detail);
@@ -165,17 +197,17 @@ internal sealed partial class TcpProxyHandler : ConnectionHandler
                 }
             }
         }
-        return (null, previous, attempt, previous is null ? ProxyError.NoEndpoints.Code : ProxyError.UpstreamFailed.Code);
+        return (null, null, previous, attempt, previous is null ? ProxyError.NoEndpoints.Code : ProxyError.UpstreamFailed.Code, failure);
     }
 
-    private void WriteAccessLog(ServiceRuntime service, PodState? pod, int attempts, string? error, TcpSession? session, long started)
+    private void WriteAccessLog(ServiceRuntime service, PodState? pod, int attempts, string? error, string? failover, TcpSession? session, long started)
     {
         if (!_registry.Options.AccessLog)
         {
             return;
         }
         _accessLog.Write(new AccessLogEntry(service.Name, pod?.Name ?? "none", "TCP", "", "tcp", 0, error, attempts,
-            attempts > 1 ? AttemptFailure.ConnectError : null, session?.BytesUpstream ?? 0, session?.BytesDownstream ?? 0,
+            attempts > 1 ? failover : null, session?.BytesUpstream ?? 0, session?.BytesDownstream ?? 0,
             Stopwatch.GetElapsedTime(started)));
     }
 
@@ -192,5 +224,8 @@ internal sealed partial class TcpProxyHandler : ConnectionHandler
 
         [LoggerMessage(4, LogLevel.Debug, "Service {Service}: session to pod {Pod} closed by the sidecar ({Reason})")]
         public static partial void SessionEnded(ILogger logger, string service, string pod, string reason);
+
+        [LoggerMessage(5, LogLevel.Debug, "Service {Service}: connection to pod {Pod} not started: {Reason}")]
+        public static partial void TlsFailed(ILogger logger, string service, string pod, string reason);
     }
 }

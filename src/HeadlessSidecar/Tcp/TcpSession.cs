@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Net.Security;
 using System.Net.Sockets;
 using HeadlessSidecar.Metrics;
 using HeadlessSidecar.Runtime;
@@ -29,6 +30,8 @@ internal sealed class TcpSession : IDisposable
 
     private readonly ConnectionContext _app;
     private readonly Socket _upstream;
+    // With Tls the bytes go through this stream over _upstream; null (plaintext) keeps the socket calls.
+    private readonly Stream? _tls;
     private readonly PodState _pod;
     private readonly string _service;
     private readonly TcpMetrics _metrics;
@@ -45,8 +48,9 @@ internal sealed class TcpSession : IDisposable
     private string? _endReason;
 
     public TcpSession(ConnectionContext app, Socket upstream, string service, PodState pod, TimeSpan? idleTimeout, TimeSpan? removedPodGrace,
-        TcpMetrics metrics, TimeProvider time)
+        TcpMetrics metrics, TimeProvider time, Stream? tls = null)
     {
+        _tls = tls;
         _app = app;
         _upstream = upstream;
         _service = service;
@@ -142,7 +146,14 @@ internal sealed class TcpSession : IDisposable
                 {
                     if (buffer.IsSingleSegment)
                     {
-                        await _upstream.SendAsync(buffer.First, SocketFlags.None, token);
+                        if (_tls is null)
+                        {
+                            await _upstream.SendAsync(buffer.First, SocketFlags.None, token);
+                        }
+                        else
+                        {
+                            await _tls.WriteAsync(buffer.First, token);
+                        }
                     }
                     else
                     {
@@ -153,7 +164,14 @@ internal sealed class TcpSession : IDisposable
                         {
                             var chunk = rest.Slice(0, Math.Min(rest.Length, coalesce.Length));
                             chunk.CopyTo(coalesce);
-                            await _upstream.SendAsync(coalesce.AsMemory(0, (int)chunk.Length), SocketFlags.None, token);
+                            if (_tls is null)
+                            {
+                                await _upstream.SendAsync(coalesce.AsMemory(0, (int)chunk.Length), SocketFlags.None, token);
+                            }
+                            else
+                            {
+                                await _tls.WriteAsync(coalesce.AsMemory(0, (int)chunk.Length), token);
+                            }
                             rest = rest.Slice(chunk.End);
                         }
                     }
@@ -169,7 +187,12 @@ internal sealed class TcpSession : IDisposable
                 input.AdvanceTo(buffer.End);
                 if (result.IsCompleted || result.IsCanceled)
                 {
-                    // The app finished sending: pass the half-close on and keep reading the pod's answer.
+                    // The app finished sending: pass the half-close on and keep reading the pod's answer (over TLS,
+                    // close_notify first: a TLS server takes a bare FIN for a truncation).
+                    if (_tls is SslStream ssl)
+                    {
+                        await ssl.ShutdownAsync();
+                    }
                     _upstream.Shutdown(SocketShutdown.Send);
                     return;
                 }
@@ -201,7 +224,9 @@ internal sealed class TcpSession : IDisposable
             while (true)
             {
                 var memory = output.GetMemory(ReceiveSizeHint);
-                var read = await _upstream.ReceiveAsync(memory, SocketFlags.None, token);
+                var read = _tls is null
+                    ? await _upstream.ReceiveAsync(memory, SocketFlags.None, token)
+                    : await _tls.ReadAsync(memory, token);
                 if (read == 0)
                 {
                     // The pod finished sending: the app sees the end of stream.

@@ -10,8 +10,8 @@ namespace HeadlessSidecar.IntegrationTests.Deploy;
 
 /// <summary>
 /// Every metric the alerts and the dashboard read is one a real sidecar exports: the executable, with an Http
-/// service (one of whose pods refuses connections, so requests fail over) and a Tcp service probed by role,
-/// scraped on /metrics after traffic; the injector's names, from a running <c>webhook</c> executable.
+/// service (one of whose pods refuses connections, so requests fail over), a Tcp service probed by role and an
+/// Http service over TLS, scraped on /metrics after traffic; the injector's names, from a running <c>webhook</c> executable.
 /// </summary>
 public sealed class MetricNamesTests : IDisposable
 {
@@ -43,6 +43,9 @@ public sealed class MetricNamesTests : IDisposable
         await using var web = await LoopbackPodSet.StartAsync("web", 2, cancellationToken: Ct);
         var redisAddress = LoopbackAddresses.Next();
         await using var redis = await ProbeTarget.StartRedisAsync([], redisAddress, LoopbackAddresses.FreePort(redisAddress), Ct);
+        using var pki = await TestPki.CreateAsync(Ct);
+        await using var secure = await NginxTlsPod.StartAsync("secure-0", LoopbackAddresses.Next(),
+            await pki.PodCertificateAsync("secure-0.secure-headless.default.svc.cluster.local", cancellationToken: Ct), cancellationToken: Ct);
         var zone = new ClusterZone { Ttl = 1, NegativeTtl = 1 };
         var webService = zone.AddService("nginx-headless", "default", ("web", web.Port));
         foreach (var pod in web.Pods)
@@ -51,11 +54,13 @@ public sealed class MetricNamesTests : IDisposable
         }
         webService.AddPod("web-2", LoopbackAddresses.Next()); // listed, but nothing listens: connect errors, failovers
         zone.AddService("redis-headless", "default", ("redis", redis.EndPoint.Port)).AddPod("redis-0", redisAddress);
+        zone.AddService("secure-headless", "default", ("https", secure.Port)).AddPod("secure-0", secure.Address);
         await using var dns = await KnotDnsServer.StartAsync(zone, Ct);
 
         var admin = SidecarProcess.UniqueAdminEndPoint();
         var webListen = FreeEndPoint();
         var redisListen = FreeEndPoint();
+        var secureListen = FreeEndPoint();
         var config = Path.Combine(_directory.FullName, "sidecar.json");
         await File.WriteAllTextAsync(config, $$"""
             { "Sidecar": {
@@ -64,7 +69,9 @@ public sealed class MetricNamesTests : IDisposable
                 "Services": {
                   "web": { "Host": "nginx-headless", "PortName": "web", "Listen": "{{webListen}}" },
                   "redis": { "Host": "redis-headless", "PortName": "redis", "Protocol": "Tcp", "Listen": "{{redisListen}}", "Role": "Primary",
-                             "Health": { "Check": "Redis", "ProbeInterval": "200ms", "ProbeTimeout": "200ms" } } } } }
+                             "Health": { "Check": "Redis", "ProbeInterval": "200ms", "ProbeTimeout": "200ms" } },
+                  "secure": { "Host": "secure-headless", "PortName": "https", "Listen": "{{secureListen}}",
+                              "Tls": { "Mode": "Tls", "CaFile": "{{pki.RootCaPath}}" } } } } }
             """, Ct);
         await using var process = SidecarProcess.Start("run", "--config", config);
         using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
@@ -74,6 +81,10 @@ public sealed class MetricNamesTests : IDisposable
         for (var i = 0; i < 9; i++)
         {
             using var response = await client.GetAsync(new Uri($"http://{webListen}/"), Ct);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        using (var response = await client.GetAsync(new Uri($"http://{secureListen}/"), Ct))
+        {
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
         await Poll.UntilAsync(async ct => await PingAsync(redisListen, ct) == "+PONG", "PING through the primary", TimeSpan.FromSeconds(20), process.Describe, Ct);

@@ -14,6 +14,7 @@ internal static partial class Monitoring
         "HeadlessSidecarNoHealthyPods", "HeadlessSidecarHighFailoverRate", "HeadlessSidecarPodEjections", "HeadlessSidecarDnsStale",
         "HeadlessSidecarRetryBudgetExhausted", "HeadlessSidecarDown", "HeadlessSidecarInjectorErrors", "HeadlessSidecarLimitRejections",
         "HeadlessSidecarConfigReloadFailed",
+        "HeadlessSidecarTlsCertificateExpiring", "HeadlessSidecarTlsReloadFailed",
     ];
 
     public const string RunbookBaseAnnotation = "headless-sidecar.io/runbook-base-url";

@@ -17,6 +17,11 @@ public static class RequiredTool
         ["h2load"] = "nghttp2-client",
         ["chromium"] = "chromium",
         ["chromedriver"] = "chromium-driver",
+        ["openssl"] = "openssl",
+        ["curl"] = "curl",
+        ["nginx"] = "nginx",
+        ["redis-server"] = "redis-server",
+        ["redis-cli"] = "redis-tools",
     };
 
     // Daemons live in sbin, which an unprivileged user's PATH often leaves out.

@@ -10,6 +10,10 @@ public sealed class RequiredToolTests
     [InlineData("kdig")]
     [InlineData("promtool")]
     [InlineData("nghttpd")]
+    [InlineData("openssl")]
+    [InlineData("curl")]
+    [InlineData("nginx")]
+    [InlineData("redis-cli")]
     public void Resolve_InstalledTool_FullPathOfAnExistingFile(string command)
     {
         var path = RequiredTool.Resolve(command);

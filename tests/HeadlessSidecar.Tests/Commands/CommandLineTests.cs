@@ -22,6 +22,19 @@ public class CommandLineTests
     }
 
     [Fact]
+    public void Parse_ValidateNoFiles_SetsNoFiles()
+    {
+        var parsed = CommandLine.Parse(["validate", "--no-files", "--config", "x.json"]);
+        Assert.Null(parsed.Error);
+        Assert.True(parsed.NoFiles);
+        Assert.False(CommandLine.Parse(["validate"]).NoFiles);
+    }
+
+    [Fact]
+    public void Parse_NoFilesOnRun_IsAnError() =>
+        Assert.Equal("--no-files is an option of validate only", CommandLine.Parse(["--no-files"]).Error);
+
+    [Fact]
     public void Parse_ConfigEqualsForm_IsAccepted()
     {
         Assert.Equal("y.json", CommandLine.Parse(["--config=y.json"]).ConfigFile);
