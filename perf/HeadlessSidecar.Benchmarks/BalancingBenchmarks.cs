@@ -15,7 +15,7 @@ public class BalancingBenchmarks
     private List<PodState> _none = null!;
     private List<PodState> _oneTried = null!;
 
-    [Params(LoadBalancingMode.RoundRobin, LoadBalancingMode.LeastRequests, LoadBalancingMode.PowerOfTwoChoices,
+    [Params(LoadBalancingMode.PeakEwma, LoadBalancingMode.RoundRobin, LoadBalancingMode.LeastRequests, LoadBalancingMode.PowerOfTwoChoices,
         LoadBalancingMode.LowestOrdinal, LoadBalancingMode.ConsistentHash)]
     public LoadBalancingMode Policy { get; set; }
 
@@ -30,6 +30,12 @@ public class BalancingBenchmarks
             o.LoadBalancing = Policy;
             o.HashHeader = Policy == LoadBalancingMode.ConsistentHash ? "X-Tenant" : null;
         });
+        // Every pod answered once, each at its own latency: PeakEwma compares real estimates, not the unsampled zero.
+        var pods = _service.Table.Pods;
+        for (var i = 0; i < pods.Length; i++)
+        {
+            pods[i].Latency.Observe(pods[i].Latency.Now() - (i + 1) * 10_000);
+        }
         _none = new List<PodState>(3);
         _oneTried = new List<PodState>(3) { _service.Table.Pods[1] };
     }

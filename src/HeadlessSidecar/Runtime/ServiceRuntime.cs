@@ -135,12 +135,17 @@ internal sealed partial class ServiceRuntime : IDisposable
         return false;
     }
 
-    /// <summary>Records an attempt's failure against the pod; ejects it when its failures in a row reach the limit.</summary>
-    public void RecordFailure(PodState pod, string reason)
+    /// <summary>
+    /// Records an attempt's failure against the pod; ejects it when its failures in a row reach the limit, or at once
+    /// when it was <paramref name="unresponsive"/> (see <see cref="PodHealth.RecordFailure"/>).
+    /// </summary>
+    public void RecordFailure(PodState pod, string reason, bool unresponsive = false)
     {
-        var outcome = pod.Health.RecordFailure(reason, MayEjectOneMore);
+        var outcome = pod.Health.RecordFailure(reason, MayEjectOneMore, unresponsive);
         if (outcome == HealthOutcome.Ejected)
         {
+            // Back from ejection it starts unranked: tried at once, one request at a time until it answers.
+            pod.Latency.Reset();
             _metrics.Ejected(Name, pod.Name);
             Log.PodEjected(_logger, Name, pod.Name, reason, pod.Health.EjectedUntil?.ToString("O") ?? "");
         }
@@ -156,6 +161,7 @@ internal sealed partial class ServiceRuntime : IDisposable
         var outcome = pod.Health.RecordProbe(passed, MayEjectOneMore);
         if (outcome == HealthOutcome.Ejected)
         {
+            pod.Latency.Reset();
             _metrics.Ejected(Name, pod.Name);
             Log.PodEjected(_logger, Name, pod.Name, reason ?? PodHealth.ProbeFailedReason, pod.Health.EjectedUntil?.ToString("O") ?? "");
         }
@@ -276,7 +282,7 @@ internal sealed partial class ServiceRuntime : IDisposable
                 {
                     var settings = Settings;
                     pods[i] = new PodState(endpoint, CreatePool(endpoint, settings.Options),
-                        new PodHealth(settings.Health, _time, settings.HasActiveHealth), _time.GetUtcNow());
+                        new PodHealth(settings.Health, _time, settings.HasActiveHealth), _time.GetUtcNow(), new PodLatency(_time));
                     added.Add(pods[i]);
                 }
             }

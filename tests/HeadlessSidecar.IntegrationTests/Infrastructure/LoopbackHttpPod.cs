@@ -30,6 +30,7 @@ public sealed class LoopbackHttpPod : IAsyncDisposable
     private int _openConnectionCount;
     private PodRequest? _lastRequest;
     private int _disposed;
+    private long _latencyTicks;
 
     private LoopbackHttpPod(string name, IPAddress address, int port, HttpProtocols protocols)
     {
@@ -66,6 +67,13 @@ public sealed class LoopbackHttpPod : IAsyncDisposable
     public int OpenConnectionCount => Volatile.Read(ref _openConnectionCount);
 
     public PodRequest? LastRequest => Volatile.Read(ref _lastRequest);
+
+    /// <summary>Waited before every answer, to play a slow pod; zero by default. May change while serving.</summary>
+    public TimeSpan Latency
+    {
+        get => TimeSpan.FromTicks(Volatile.Read(ref _latencyTicks));
+        set => Volatile.Write(ref _latencyTicks, value.Ticks);
+    }
 
     public IReadOnlyDictionary<string, string>? LastRequestHeaders => LastRequest?.Headers;
 
@@ -239,6 +247,18 @@ public sealed class LoopbackHttpPod : IAsyncDisposable
 
         Volatile.Write(ref _lastRequest, new PodRequest(request.Method, request.Path.Value ?? "/", request.QueryString.Value ?? string.Empty, request.Protocol, headers));
         Interlocked.Increment(ref _requestCount);
+
+        if (Latency is { Ticks: > 0 } latency)
+        {
+            try
+            {
+                await Task.Delay(latency, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                return; // The client went away.
+            }
+        }
 
         var path = request.Path.Value ?? "/";
         var status = StatusCodes.Status200OK;
