@@ -7,4 +7,7 @@ public enum LoadBalancingMode
     PowerOfTwoChoices,
     ConsistentHash,
     LowestOrdinal,
+
+    /// <summary>The default: power of two choices on latency × open requests (<c>LoadBalancing/PeakEwmaPolicy</c>).</summary>
+    PeakEwma,
 }

@@ -16,7 +16,7 @@ public sealed class ServiceOptions
     public Version UpstreamHttpVersion { get; set; } = System.Net.HttpVersion.Version11;
     public required IPEndPoint Listen { get; set; }
     public int? OrdinalPortBase { get; set; }
-    public LoadBalancingMode LoadBalancing { get; set; } = LoadBalancingMode.RoundRobin;
+    public LoadBalancingMode LoadBalancing { get; set; } = LoadBalancingMode.PeakEwma;
     public string? HashHeader { get; set; }
     public TimeSpan SlowStart { get; set; }
     public TimeoutOptions Timeouts { get; set; } = new();

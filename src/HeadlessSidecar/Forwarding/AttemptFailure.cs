@@ -5,9 +5,10 @@ namespace HeadlessSidecar.Forwarding;
 
 /// <summary>
 /// Why an attempt failed, as <c>headless_sidecar_failovers_total{reason}</c> names it, and whether the request
-/// may have reached the pod (which limits retries to idempotent or bodiless requests).
+/// may have reached the pod (which limits retries to idempotent or bodiless requests). <see cref="ConnectTimedOut"/>:
+/// the pod did not even complete a TCP handshake within <c>Timeouts:Connect</c> (dropped SYNs, a full backlog).
 /// </summary>
-internal readonly record struct AttemptFailure(string Reason, bool RequestSent, string Detail)
+internal readonly record struct AttemptFailure(string Reason, bool RequestSent, string Detail, bool ConnectTimedOut = false)
 {
     public const string ConnectError = "connect_error";
     public const string Timeout = "timeout";
@@ -21,20 +22,20 @@ internal readonly record struct AttemptFailure(string Reason, bool RequestSent, 
     public static AttemptFailure Classify(ForwarderError error, Exception? exception)
     {
         var detail = Describe(error, exception);
+        var timedOut = false;
         for (var e = exception; e is not null; e = e.InnerException)
         {
-            if (e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError })
+            // Our Timeouts:Connect surfaces as a TimeoutException (the lean forwarder's own, or SocketsHttpHandler's
+            // ConnectTimeout inside its HttpRequestException), the kernel's as SocketError.TimedOut.
+            timedOut |= e is TimeoutException or SocketException { SocketErrorCode: SocketError.TimedOut };
+        }
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } ||
+                e is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.TimedOut } ||
+                e is TimeoutException)
             {
-                return new(ConnectError, RequestSent: false, detail);
-            }
-            if (e is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.TimedOut })
-            {
-                return new(ConnectError, RequestSent: false, detail);
-            }
-            if (e is TimeoutException)
-            {
-                // SocketsHttpHandler's ConnectTimeout surfaces as a TimeoutException before anything is sent.
-                return new(ConnectError, RequestSent: false, detail);
+                return new(ConnectError, RequestSent: false, detail, ConnectTimedOut: timedOut);
             }
         }
         return error switch

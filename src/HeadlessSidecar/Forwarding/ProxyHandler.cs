@@ -189,6 +189,7 @@ internal sealed partial class ProxyHandler
             }
             tried.Add(pod);
             state.Pod = pod;
+            state.BeginAttempt();
             // Contract section 3: the app's Host goes upstream unless it names the sidecar, then the pod's own name.
             state.UpstreamHost = appHostIsSidecar ? pod.Endpoint.UpstreamHost : appHost;
             state.Attempts = attempt;
@@ -254,6 +255,7 @@ internal sealed partial class ProxyHandler
                 await AnswerClientBodyFailureAsync(context, service, pod, exception, timeout, started);
                 return;
             }
+            pod.Latency.ObserveFailure(state.AttemptStarted);
             if (requestTimeout.IsCancellationRequested)
             {
                 service.RecordFailure(pod, AttemptFailure.Timeout);
@@ -270,7 +272,10 @@ internal sealed partial class ProxyHandler
                     ? AttemptFailure.PerTryTimeout(limit)
                     : AttemptFailure.Classify(result, exception);
             Log.AttemptFailed(_logger, service.Name, pod.Name, current.Reason, current.Detail);
-            service.RecordFailure(pod, current.Reason);
+            // No handshake within Timeouts:Connect, or a whole PerTry without one answer from the pod (to this
+            // request or any other): frozen or black-holed, not merely slow.
+            var unresponsive = current.ConnectTimedOut || perTryFired && !pod.Latency.AnsweredSince(state.AttemptStarted);
+            service.RecordFailure(pod, current.Reason, unresponsive);
             if (current.Reason is AttemptFailure.ConnectError or AttemptFailure.Reset)
             {
                 // The pod may have restarted at a new address: look again sooner than the TTL says.

@@ -24,6 +24,12 @@ internal sealed class ProxyRequestState : IDisposable
 
     public int Attempts { get; set; }
 
+    /// <summary>When this attempt began (<see cref="LoadBalancing.PodLatency.Now"/>): its latency sample runs from here.</summary>
+    public long AttemptStarted { get; private set; }
+
+    /// <summary>Whether this attempt's response headers arrived (its latency is sampled).</summary>
+    public bool Answered { get; private set; }
+
     /// <summary>The <c>Host</c> this attempt sends upstream (contract section 3), set by the handler for either forwarder.</summary>
     public string? UpstreamHost { get; set; }
 
@@ -49,6 +55,26 @@ internal sealed class ProxyRequestState : IDisposable
 
     /// <summary>The attempt's <c>Timeouts:PerTry</c> timer, stopped when response headers arrive.</summary>
     public CancellationTokenSource? PerTryTimeout { get; private set; }
+
+    /// <summary>An attempt on <see cref="Pod"/> begins now.</summary>
+    public void BeginAttempt()
+    {
+        AttemptStarted = Pod!.Latency.Now();
+        Answered = false;
+    }
+
+    /// <summary>
+    /// The attempt's response headers arrived (both forwarders call this): the pod's latency sample. A held-back
+    /// <c>Retry:OnStatus</c> answer counts too; the handler charges its failure on top.
+    /// </summary>
+    public void HeadersArrived()
+    {
+        if (!Answered)
+        {
+            Answered = true;
+            Pod!.Latency.Observe(AttemptStarted);
+        }
+    }
 
     /// <summary>Starts the request's <c>Timeouts:Request</c> timer, cancelled early if the app goes away.</summary>
     public CancellationTokenSource StartRequestTimeout(TimeSpan timeout, CancellationToken requestAborted)
@@ -101,6 +127,8 @@ internal sealed class ProxyRequestState : IDisposable
         Pod = null;
         UpstreamHost = null;
         Attempts = 0;
+        AttemptStarted = 0;
+        Answered = false;
         FailoverReason = null;
         Tried.Clear();
         InterceptRetryableStatus = false;

@@ -35,6 +35,7 @@ internal sealed class SidecarTransformer : HttpTransformer
         }
         // Headers arrived: Timeouts:PerTry is over for this attempt.
         state.PerTryTimeout?.CancelAfter(Timeout.InfiniteTimeSpan);
+        state.HeadersArrived();
         var status = (int)proxyResponse.StatusCode;
         if (state.InterceptRetryableStatus && state.Service.Options.Retry.OnStatus.Contains(status))
         {

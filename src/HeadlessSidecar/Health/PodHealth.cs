@@ -92,8 +92,11 @@ internal sealed class PodHealth
     /// A failed attempt (<paramref name="reason"/> as in the failover metric). Failures while ejected neither count
     /// nor extend the ejection. At the threshold <paramref name="mayEject"/> (the service's panic guard) decides;
     /// after a refusal every further failure asks again, so the pod goes as soon as the guard allows.
+    /// <paramref name="unresponsive"/>: the pod showed no sign of life (a connect timeout, or a <c>Timeouts:PerTry</c>
+    /// that passed with no answer from it at all), which is not worth waiting for more of: it reaches the threshold
+    /// at once, still under the panic guard.
     /// </summary>
-    public HealthOutcome RecordFailure(string reason, Func<bool> mayEject)
+    public HealthOutcome RecordFailure(string reason, Func<bool> mayEject, bool unresponsive = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(reason);
         ArgumentNullException.ThrowIfNull(mayEject);
@@ -106,6 +109,11 @@ internal sealed class PodHealth
                 return HealthOutcome.None;
             }
             var failures = Interlocked.Increment(ref _consecutiveFailures);
+            if (unresponsive && failures < _settings.ConsecutiveFailures)
+            {
+                failures = _settings.ConsecutiveFailures;
+                Volatile.Write(ref _consecutiveFailures, failures);
+            }
             if (failures < _settings.ConsecutiveFailures)
             {
                 return HealthOutcome.None;

@@ -2,6 +2,7 @@ using HeadlessSidecar.Connections;
 using HeadlessSidecar.Discovery;
 using HeadlessSidecar.Health;
 using HeadlessSidecar.Health.Probes;
+using HeadlessSidecar.LoadBalancing;
 
 namespace HeadlessSidecar.Runtime;
 
@@ -17,12 +18,13 @@ internal sealed class PodState : IDisposable
     private volatile bool _removed;
     private int _role;
 
-    public PodState(PodEndpoint endpoint, PodConnectionPool pool, PodHealth health, DateTimeOffset discoveredAt)
+    public PodState(PodEndpoint endpoint, PodConnectionPool pool, PodHealth health, DateTimeOffset discoveredAt, PodLatency latency)
     {
         Endpoint = endpoint;
         Pool = pool;
         Health = health;
         DiscoveredAt = discoveredAt;
+        Latency = latency;
     }
 
     public PodEndpoint Endpoint { get; }
@@ -34,6 +36,9 @@ internal sealed class PodState : IDisposable
     public PodConnectionPool Pool { get; }
 
     public PodHealth Health { get; }
+
+    /// <summary>Its response latency as both forwarders and the TCP connect path measure it (<c>PeakEwma</c> ranks by it).</summary>
+    public PodLatency Latency { get; }
 
     /// <summary>When discovery first listed the pod at this address (slow start ramps from here).</summary>
     public DateTimeOffset DiscoveredAt { get; }

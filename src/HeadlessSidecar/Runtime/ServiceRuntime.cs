@@ -129,10 +129,13 @@ internal sealed partial class ServiceRuntime : IDisposable
         return false;
     }
 
-    /// <summary>Records an attempt's failure against the pod; ejects it when its failures in a row reach the limit.</summary>
-    public void RecordFailure(PodState pod, string reason)
+    /// <summary>
+    /// Records an attempt's failure against the pod; ejects it when its failures in a row reach the limit, or at once
+    /// when it was <paramref name="unresponsive"/> (see <see cref="PodHealth.RecordFailure"/>).
+    /// </summary>
+    public void RecordFailure(PodState pod, string reason, bool unresponsive = false)
     {
-        var outcome = pod.Health.RecordFailure(reason, MayEjectOneMore);
+        var outcome = pod.Health.RecordFailure(reason, MayEjectOneMore, unresponsive);
         if (outcome == HealthOutcome.Ejected)
         {
             _metrics.Ejected(Name, pod.Name);
@@ -269,7 +272,7 @@ internal sealed partial class ServiceRuntime : IDisposable
                 else
                 {
                     pods[i] = new PodState(endpoint, new PodConnectionPool(endpoint, Options, _logger, _time),
-                        new PodHealth(_healthSettings, _time, HasActiveHealth), _time.GetUtcNow());
+                        new PodHealth(_healthSettings, _time, HasActiveHealth), _time.GetUtcNow(), new PodLatency(_time));
                     added.Add(pods[i]);
                 }
             }

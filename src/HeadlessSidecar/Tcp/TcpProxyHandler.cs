@@ -140,10 +140,13 @@ internal sealed partial class TcpProxyHandler : ConnectionHandler
             tried.Add(pod);
             pod.RequestStarted();
             var socket = new Socket(pod.Endpoint.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            // A TCP service's latency sample is its connect time (PeakEwma ranks pods by it).
+            var started = pod.Latency.Now();
             try
             {
                 using var timeout = new CancellationTokenSource(options.Timeouts.Connect, _time);
                 await socket.ConnectAsync(pod.Endpoint.EndPoint, timeout.Token);
+                pod.Latency.Observe(started);
                 pod.Health.RecordSuccess();
                 return (socket, pod, attempt, null);
             }
@@ -153,7 +156,10 @@ internal sealed partial class TcpProxyHandler : ConnectionHandler
                 pod.RequestEnded();
                 var detail = ex is SocketException se ? se.SocketErrorCode.ToString() : $"no connection within Timeouts:Connect ({options.Timeouts.Connect})";
                 Log.ConnectFailed(_logger, service.Name, pod.Name, detail);
-                service.RecordFailure(pod, AttemptFailure.ConnectError);
+                pod.Latency.ObserveFailure(started);
+                // No handshake within Timeouts:Connect: a black hole, ejected at once (refusals count one by one).
+                var timedOut = ex is OperationCanceledException || ex is SocketException { SocketErrorCode: SocketError.TimedOut };
+                service.RecordFailure(pod, AttemptFailure.ConnectError, unresponsive: timedOut);
                 // The pod may have restarted at a new address: look again sooner than the TTL says.
                 service.RequestRefresh?.Invoke();
                 previous = pod;

@@ -50,6 +50,7 @@ internal static class Http1Forwarder
                 var head = await ReadHeadAsync(connection, cancellationToken);
                 // Headers arrived: Timeouts:PerTry is over for this attempt.
                 state.PerTryTimeout?.CancelAfter(Timeout.InfiniteTimeSpan);
+                state.HeadersArrived();
                 var noBody = HttpMethods.IsHead(context.Request.Method) || head.Status is 204 or 304;
                 var keepAlive = head.MinorVersion >= 1 && !head.ConnectionClose;
                 if (state.InterceptRetryableStatus && state.Service.Options.Retry.OnStatus.Contains(head.Status))

@@ -1,0 +1,117 @@
+namespace HeadlessSidecar.LoadBalancing;
+
+/// <summary>
+/// A pod's peak-sensitive moving average of response latency (Finagle's and Linkerd's PeakEWMA): a sample above
+/// the estimate replaces it at once, a lower one pulls it down with a weight that grows with the time since the
+/// last sample, and between samples the estimate decays towards zero with time constant <see cref="DecayTime"/>.
+/// The decay is what lets a once-slow pod back in: left alone, its cost falls below its peers' within
+/// <c>DecayTime × ln(its latency / theirs)</c>, the next pick samples it again, and a recovered pod is ranked by its
+/// new latency from that sample on. Samples are time to response headers (HTTP) or to an established connection
+/// (TCP); a failed attempt counts as at least <see cref="FailurePenalty"/>.
+/// </summary>
+/// <remarks>
+/// Writers take a per-pod lock (one sample per attempt); readers never lock, and a read racing a write may pair one
+/// sample's estimate with the next one's time, which only shifts a cost by one sample's weight.
+/// </remarks>
+internal sealed class PodLatency
+{
+    public static readonly TimeSpan DecayTime = TimeSpan.FromSeconds(10);
+
+    /// <summary>What a failed attempt costs at least: a pod that fails fast must not look fast.</summary>
+    public static readonly TimeSpan FailurePenalty = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// The cost of a pod with no sample yet that is already busy: it is tried at once when idle (it must be sampled
+    /// to be ranked), but only one request at a time until it first answers.
+    /// </summary>
+    private const double UnsampledBusyCost = double.MaxValue / 2;
+
+    private readonly TimeProvider _time;
+    private readonly double _decayTicks;
+    private readonly double _penaltyTicks;
+    private readonly Lock _lock = new();
+    // Seconds × TimestampFrequency, as doubles: the unit does not matter to a comparison of costs.
+    private double _estimate;
+    private long _updatedAt;
+    private long _lastAnswerAt;
+    private volatile bool _sampled;
+
+    public PodLatency(TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        _time = time;
+        _decayTicks = DecayTime.TotalSeconds * time.TimestampFrequency;
+        _penaltyTicks = FailurePenalty.TotalSeconds * time.TimestampFrequency;
+    }
+
+    /// <summary>Whether the pod has answered or failed at least once.</summary>
+    public bool HasSample => _sampled;
+
+    /// <summary>The time stamp an attempt starts from (<see cref="TimeProvider.GetTimestamp"/>).</summary>
+    public long Now() => _time.GetTimestamp();
+
+    /// <summary>The pod answered (headers arrived, or the connection was established) for an attempt started at <paramref name="started"/>.</summary>
+    public void Observe(long started)
+    {
+        var now = _time.GetTimestamp();
+        Update(now, Math.Max(now - started, 0));
+        Volatile.Write(ref _lastAnswerAt, now);
+    }
+
+    /// <summary>An attempt started at <paramref name="started"/> failed: charged its duration, and no less than <see cref="FailurePenalty"/>.</summary>
+    public void ObserveFailure(long started)
+    {
+        var now = _time.GetTimestamp();
+        Update(now, Math.Max(now - started, _penaltyTicks));
+    }
+
+    /// <summary>Whether the pod answered anything since <paramref name="since"/> (a time stamp from <see cref="Now"/>).</summary>
+    public bool AnsweredSince(long since) => Volatile.Read(ref _lastAnswerAt) > since;
+
+    /// <summary>The estimate now, decayed since its last sample; zero before the first one.</summary>
+    public TimeSpan Estimate => TimeSpan.FromSeconds(EstimateAt(_time.GetTimestamp()) / _time.TimestampFrequency);
+
+    /// <summary>
+    /// The pod's cost for a new request with <paramref name="pending"/> requests (or sessions) already open:
+    /// estimate × (pending + 1), so a pod that is fast but busy and one that is idle but slow compare fairly.
+    /// </summary>
+    public double Cost(int pending)
+    {
+        var estimate = EstimateAt(_time.GetTimestamp());
+        if (pending > 0 && !_sampled)
+        {
+            return UnsampledBusyCost;
+        }
+        return estimate * (pending + 1);
+    }
+
+    private double EstimateAt(long now)
+    {
+        var updatedAt = Volatile.Read(ref _updatedAt);
+        var estimate = Volatile.Read(ref _estimate);
+        var elapsed = now - updatedAt;
+        return elapsed <= 0 ? estimate : estimate * Math.Exp(-elapsed / _decayTicks);
+    }
+
+    private void Update(long now, double sample)
+    {
+        lock (_lock)
+        {
+            double next;
+            if (!_sampled || sample > _estimate)
+            {
+                // A new peak counts in full at once: latency that rises is believed immediately.
+                next = sample;
+            }
+            else
+            {
+                // The longer since the last sample, the less the old estimate weighs.
+                var weight = Math.Exp(-Math.Max(now - _updatedAt, 0) / _decayTicks);
+                next = _estimate * weight + sample * (1 - weight);
+            }
+            Volatile.Write(ref _estimate, next);
+            Volatile.Write(ref _updatedAt, now);
+            _sampled = true;
+        }
+    }
+}
