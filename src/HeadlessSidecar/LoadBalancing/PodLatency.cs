@@ -97,18 +97,13 @@ internal sealed class PodLatency
     {
         lock (_lock)
         {
-            double next;
-            if (!_sampled || sample > _estimate)
-            {
-                // A new peak counts in full at once: latency that rises is believed immediately.
-                next = sample;
-            }
-            else
-            {
-                // The longer since the last sample, the less the old estimate weighs.
-                var weight = Math.Exp(-Math.Max(now - _updatedAt, 0) / _decayTicks);
-                next = _estimate * weight + sample * (1 - weight);
-            }
+            // Blend with the estimate as it reads now, decay included: a pod sampled again after a long rest is
+            // ranked by what it does now, not by an old peak.
+            var weight = Math.Exp(-Math.Max(now - _updatedAt, 0) / _decayTicks);
+            var current = _estimate * weight;
+            // A new peak counts in full at once: latency that rises is believed immediately. The longer since the
+            // last sample, the less the old estimate weighs against a lower one.
+            var next = !_sampled || sample > current ? sample : current * weight + sample * (1 - weight);
             Volatile.Write(ref _estimate, next);
             Volatile.Write(ref _updatedAt, now);
             _sampled = true;

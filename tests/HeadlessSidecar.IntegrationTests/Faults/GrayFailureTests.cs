@@ -1,3 +1,4 @@
+using HeadlessSidecar.IntegrationTests.Infrastructure;
 using HeadlessSidecar.IntegrationTests.Sidecar;
 using static HeadlessSidecar.IntegrationTests.Faults.FaultSteps;
 
@@ -25,10 +26,10 @@ public sealed class GrayFailureTests
         await using var load = FaultLoad.Start(sidecar.Client.BaseAddress!, clients, TimeSpan.FromSeconds(60), $"/delay/{BaseMilliseconds}", cancellationToken: Ct);
         await load.WaitForRequestsAsync(200, Ct);
         var slowAt = load.Now;
-        cluster.Pods["web-1"].Delay = TimeSpan.FromMilliseconds(9 * BaseMilliseconds);
+        cluster.Pods["web-1"].Latency = TimeSpan.FromMilliseconds(9 * BaseMilliseconds);
         await WaitUntilAsync(load, _ => Task.FromResult(load.Now - slowAt >= 10), "10 s of a slow web-1", TimeSpan.FromSeconds(15));
         var recoveredAt = load.Now;
-        cluster.Pods["web-1"].Delay = TimeSpan.Zero;
+        cluster.Pods["web-1"].Latency = TimeSpan.Zero;
         await WaitUntilAsync(load, _ => Task.FromResult(load.Now - recoveredAt >= 8), "8 s of a recovered web-1", TimeSpan.FromSeconds(15));
         await load.StopAsync();
 
@@ -49,7 +50,8 @@ public sealed class GrayFailureTests
     public async Task FrozenPod_Sigstop_EjectedWithinTwoSeconds_CostsAtMostInFlight()
     {
         await using var cluster = await TestCluster.StartAsync(3, cancellationToken: Ct);
-        await using var nginx = await NginxPod.StartAsync("web-1", await MovePodAsync(cluster, "web-1"), Ct);
+        var frozenEndPoint = await MovePodAsync(cluster, "web-1");
+        await using var nginx = await NginxPod.StartAsync("web-1", frozenEndPoint.Address, frozenEndPoint.Port, Ct);
         await using var sidecar = await TestSidecar.StartAsync(cluster.Dns.EndPoint, s =>
         {
             s["Sidecar:Services:web:Timeouts:PerTry"] = "500ms";
@@ -62,10 +64,10 @@ public sealed class GrayFailureTests
         Assert.True(load.Share("web-1") > 0.1, $"web-1 (nginx) share before the freeze {load.Share("web-1"):P1}");
         var inFlight = load.InFlight;
         var frozenAt = load.Now;
-        await nginx.SignalAsync("STOP", Ct);
+        await nginx.FreezeAsync();
         var ejectedAt = await WaitForPodStateAsync(sidecar, load, "web-1", "ejected", TimeSpan.FromSeconds(10));
         var failedWhileFrozen = load.Failed;
-        await nginx.SignalAsync("CONT", Ct);
+        await nginx.ResumeAsync();
         var thawedAt = load.Now;
         var backAt = await WaitUntilAsync(load, _ => Task.FromResult(load.Samples.Any(s => s.Pod == "web-1" && s.Start > thawedAt)), "web-1 serving again",
             TimeSpan.FromSeconds(15));
@@ -86,7 +88,7 @@ public sealed class GrayFailureTests
     public async Task BlackHoledPod_SynsDropped_AtMostOnePercentWaitAConnectTimeout()
     {
         await using var cluster = await TestCluster.StartAsync(3, cancellationToken: Ct);
-        using var blackHole = new SynDropPod(await MovePodAsync(cluster, "web-1"));
+        using var blackHole = await SynDropPod.StartAsync(await MovePodAsync(cluster, "web-1"), Ct);
         await using var sidecar = await TestSidecar.StartAsync(cluster.Dns.EndPoint, cancellationToken: Ct);
         await sidecar.WaitForPodsAsync(ThreePods, cancellationToken: Ct);
 

@@ -14,7 +14,7 @@ namespace HeadlessSidecar.IntegrationTests.Infrastructure;
 /// <summary>
 /// A real Kestrel server standing in for one pod: it answers every request with 200, <c>X-Pod: web-0</c> and
 /// <c>{"pod","protocol","host","path"}</c> JSON, <c>/status/{code}</c> with that code and <c>/bytes/{n}</c> with an n-byte body, <c>/delay/{ms}</c> after
-/// that long; <see cref="Delay"/>, <see cref="Hang"/> and <see cref="ForcedStatus"/> turn it into a slow, hung or failing pod. It counts requests and accepted TCP connections, and can be stopped and started again on the
+/// that long; <see cref="Latency"/>, <see cref="Hang"/> and <see cref="ForcedStatus"/> turn it into a slow, hung or failing pod. It counts requests and accepted TCP connections, and can be stopped and started again on the
 /// same address and port to play a pod's death and restart.
 /// </summary>
 public sealed class LoopbackHttpPod : IAsyncDisposable
@@ -30,7 +30,7 @@ public sealed class LoopbackHttpPod : IAsyncDisposable
     private int _openConnectionCount;
     private PodRequest? _lastRequest;
     private int _disposed;
-    private long _delayTicks;
+    private long _latencyTicks;
     private int _forcedStatus;
     private volatile bool _hang;
 
@@ -70,11 +70,11 @@ public sealed class LoopbackHttpPod : IAsyncDisposable
 
     public PodRequest? LastRequest => Volatile.Read(ref _lastRequest);
 
-    /// <summary>Added to every answer: a slow pod (gray failure). Zero by default.</summary>
-    public TimeSpan Delay
+    /// <summary>Waited before every answer, to play a slow pod; zero by default. May change while serving.</summary>
+    public TimeSpan Latency
     {
-        get => TimeSpan.FromTicks(Interlocked.Read(ref _delayTicks));
-        set => Interlocked.Exchange(ref _delayTicks, value.Ticks);
+        get => TimeSpan.FromTicks(Volatile.Read(ref _latencyTicks));
+        set => Volatile.Write(ref _latencyTicks, value.Ticks);
     }
 
     /// <summary>While true the pod reads requests and never answers them (until the client gives up).</summary>
@@ -264,12 +264,24 @@ public sealed class LoopbackHttpPod : IAsyncDisposable
         Volatile.Write(ref _lastRequest, new PodRequest(request.Method, request.Path.Value ?? "/", request.QueryString.Value ?? string.Empty, request.Protocol, headers));
         Interlocked.Increment(ref _requestCount);
 
-        var path = request.Path.Value ?? "/";
-        if (_hang || Delay > TimeSpan.Zero)
+        if (Latency is { Ticks: > 0 } latency)
         {
             try
             {
-                await Task.Delay(_hang ? Timeout.InfiniteTimeSpan : Delay, context.RequestAborted);
+                await Task.Delay(latency, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                return; // The client went away.
+            }
+        }
+
+        var path = request.Path.Value ?? "/";
+        if (_hang)
+        {
+            try
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, context.RequestAborted);
             }
             catch (OperationCanceledException)
             {

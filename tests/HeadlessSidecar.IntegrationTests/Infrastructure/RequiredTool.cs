@@ -13,6 +13,7 @@ public static class RequiredTool
         ["kdig"] = "knot-dnsutils",
         ["promtool"] = "prometheus",
         ["nghttpd"] = "nghttp2-server",
+        ["nginx"] = "nginx",
         ["nghttp"] = "nghttp2-client",
         ["h2load"] = "nghttp2-client",
         ["chromium"] = "chromium",

@@ -56,7 +56,7 @@ public class SidecarOptionsReaderTests
         Assert.Equal("web", web.Name);
         Assert.Equal(ServiceProtocol.Http, web.Protocol);
         Assert.Equal(HttpVersion.Version11, web.UpstreamHttpVersion);
-        Assert.Equal(LoadBalancingMode.RoundRobin, web.LoadBalancing);
+        Assert.Equal(LoadBalancingMode.PeakEwma, web.LoadBalancing);
         Assert.Equal(TimeSpan.FromSeconds(1), web.Timeouts.Connect);
         Assert.Null(web.Timeouts.PerTry);
         Assert.Equal(TimeSpan.FromSeconds(100), web.Timeouts.Request);
@@ -227,7 +227,7 @@ public class SidecarOptionsReaderTests
     [Fact]
     public void Read_BadEnum_ListsChoices()
     {
-        Assert.Equal("Sidecar:Services:web:LoadBalancing: 'Random' is not one of RoundRobin, LeastRequests, PowerOfTwoChoices, ConsistentHash, LowestOrdinal",
+        Assert.Equal("Sidecar:Services:web:LoadBalancing: 'Random' is not one of RoundRobin, LeastRequests, PowerOfTwoChoices, ConsistentHash, LowestOrdinal, PeakEwma",
             SingleError(("Sidecar:Services:web:LoadBalancing", "Random")));
     }
 

@@ -44,6 +44,24 @@ public class PodHealthTests
     }
 
     [Fact]
+    public void RecordFailure_Unresponsive_EjectsAtOnce()
+    {
+        var health = Passive();
+        Assert.Equal(HealthOutcome.Ejected, health.RecordFailure("connect_error", Allow, unresponsive: true));
+        Assert.True(health.IsEjected);
+        Assert.Equal("connect_error", health.EjectReason);
+    }
+
+    [Fact]
+    public void RecordFailure_UnresponsiveRefusedByPanicGuard_StaysAtThreshold()
+    {
+        var health = Passive();
+        Assert.Equal(HealthOutcome.EjectionRefusedByPanicGuard, health.RecordFailure("timeout", () => false, unresponsive: true));
+        Assert.False(health.IsEjected);
+        Assert.Equal(Settings.ConsecutiveFailures, health.ConsecutiveFailures);
+    }
+
+    [Fact]
     public void RecordFailure_ThresholdReached_EjectsForEjectFor()
     {
         var health = Passive();

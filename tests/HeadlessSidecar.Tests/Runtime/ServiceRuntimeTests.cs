@@ -161,6 +161,8 @@ public class ServiceRuntimeTests
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         var options = TestServices.Options();
         options.SlowStart = TimeSpan.FromSeconds(60);
+        // Round-robin's exact spread makes the ramp's shares exact.
+        options.LoadBalancing = LoadBalancingMode.RoundRobin;
         var web0 = TestServices.Pod("web-0", 0, "127.0.0.21");
         var (web, endpoints) = TestServices.Create(options, Fqdn, time, web0);
         using (web)
@@ -185,6 +187,33 @@ public class ServiceRuntimeTests
             Assert.InRange(atStart, 40, 250);
             Assert.InRange(halfway, 800, 1_200);
             Assert.Equal(2_000, warm);
+        }
+    }
+
+    [Fact]
+    public void PickBalanced_PeakEwmaSlowStart_NewPodKeepsItsRampShare()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var options = TestServices.Options();
+        options.SlowStart = TimeSpan.FromSeconds(60);
+        var web0 = TestServices.Pod("web-0", 0, "127.0.0.21");
+        var (web, endpoints) = TestServices.Create(options, Fqdn, time, web0);
+        using (web)
+        {
+            time.Advance(TimeSpan.FromSeconds(60));
+            endpoints.Publish(TestServices.Snapshot("web", Fqdn, [web0, TestServices.Pod("web-1", 1, "127.0.0.22")], 2));
+            var count = 0;
+            for (var i = 0; i < 4_000; i++)
+            {
+                var pod = web.PickBalanced(null, null)!;
+                count += pod.Name == "web-1" ? 1 : 0;
+                var started = pod.Latency.Now();
+                time.Advance(TimeSpan.FromMilliseconds(1));
+                pod.Latency.Observe(started);
+            }
+            // Unsampled, then as fast as web-0: the policy offers web-1 about half the picks (or all of them while
+            // it is unsampled); the ramp keeps ~5 % of those.
+            Assert.InRange(count, 40, 400);
         }
     }
 

@@ -1,0 +1,116 @@
+using HeadlessSidecar.LoadBalancing;
+using Microsoft.Extensions.Time.Testing;
+
+namespace HeadlessSidecar.Tests.LoadBalancing;
+
+public class PodLatencyTests
+{
+    private readonly FakeTimeProvider _time = new();
+
+    private static double Ms(TimeSpan t) => t.TotalMilliseconds;
+
+    /// <summary>An attempt that takes <paramref name="latency"/> from start to answer.</summary>
+    private void Answer(PodLatency latency, TimeSpan took)
+    {
+        var started = latency.Now();
+        _time.Advance(took);
+        latency.Observe(started);
+    }
+
+    [Fact]
+    public void Cost_NoSample_ZeroWhenIdleAndHighestWhenBusy()
+    {
+        var latency = new PodLatency(_time);
+        Assert.False(latency.HasSample);
+        Assert.Equal(0, latency.Cost(0));
+        var sampled = new PodLatency(_time);
+        Answer(sampled, TimeSpan.FromSeconds(30));
+        // Busy before its first answer: worse than any sampled pod, so it gets one request at a time.
+        Assert.True(latency.Cost(1) > sampled.Cost(100));
+    }
+
+    [Fact]
+    public void Observe_HigherSample_ReplacesEstimateAtOnce()
+    {
+        var latency = new PodLatency(_time);
+        Answer(latency, TimeSpan.FromMilliseconds(5));
+        Answer(latency, TimeSpan.FromMilliseconds(50));
+        Assert.Equal(50, Ms(latency.Estimate), 3);
+    }
+
+    [Fact]
+    public void Observe_LowerSamplesInQuickSuccession_PullEstimateDownByTimeNotCount()
+    {
+        var latency = new PodLatency(_time);
+        Answer(latency, TimeSpan.FromMilliseconds(50));
+        // 200 answers of 5 ms take one second, a tenth of the decay time: the old peak still dominates.
+        for (var i = 0; i < 200; i++)
+        {
+            Answer(latency, TimeSpan.FromMilliseconds(5));
+        }
+        Assert.InRange(Ms(latency.Estimate), 30, 50 * Math.Exp(-0.1));
+    }
+
+    [Fact]
+    public void Estimate_Idle_DecaysTowardsZeroWithTimeConstant()
+    {
+        var latency = new PodLatency(_time);
+        Answer(latency, TimeSpan.FromMilliseconds(50));
+        _time.Advance(PodLatency.DecayTime);
+        Assert.Equal(50 / Math.E, Ms(latency.Estimate), 1);
+        // Ten times slower than its peers: cheaper than them again after DecayTime × ln 10.
+        _time.Advance(PodLatency.DecayTime * (Math.Log(10) - 1) + TimeSpan.FromMilliseconds(100));
+        Assert.True(Ms(latency.Estimate) < 5, $"{latency.Estimate}");
+    }
+
+    [Fact]
+    public void Observe_AfterLongSilence_NewSampleDominates()
+    {
+        var latency = new PodLatency(_time);
+        Answer(latency, TimeSpan.FromMilliseconds(50));
+        _time.Advance(TimeSpan.FromSeconds(25));
+        Answer(latency, TimeSpan.FromMilliseconds(5));
+        Assert.InRange(Ms(latency.Estimate), 5, 9);
+    }
+
+    [Fact]
+    public void ObserveFailure_FastFailure_ChargedThePenalty()
+    {
+        var latency = new PodLatency(_time);
+        Answer(latency, TimeSpan.FromMilliseconds(5));
+        var started = latency.Now();
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        latency.ObserveFailure(started);
+        Assert.Equal(Ms(PodLatency.FailurePenalty), Ms(latency.Estimate), 1);
+    }
+
+    [Fact]
+    public void ObserveFailure_SlowFailure_ChargedItsDuration()
+    {
+        var latency = new PodLatency(_time);
+        var started = latency.Now();
+        _time.Advance(TimeSpan.FromSeconds(1));
+        latency.ObserveFailure(started);
+        Assert.Equal(1000, Ms(latency.Estimate), 1);
+    }
+
+    [Fact]
+    public void AnsweredSince_OnlyAnswersCount()
+    {
+        var latency = new PodLatency(_time);
+        var started = latency.Now();
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        latency.ObserveFailure(started);
+        Assert.False(latency.AnsweredSince(started));
+        Answer(latency, TimeSpan.FromMilliseconds(1));
+        Assert.True(latency.AnsweredSince(started));
+    }
+
+    [Fact]
+    public void Cost_Pending_MultipliesEstimate()
+    {
+        var latency = new PodLatency(_time);
+        Answer(latency, TimeSpan.FromMilliseconds(10));
+        Assert.Equal(latency.Cost(0) * 4, latency.Cost(3), 6);
+    }
+}
