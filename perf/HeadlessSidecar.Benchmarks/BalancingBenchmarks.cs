@@ -6,7 +6,8 @@ namespace HeadlessSidecar.Benchmarks;
 
 /// <summary>
 /// <see cref="ServiceRuntime.PickBalanced(IReadOnlyList{PodState}?, string?)"/> per policy: a first attempt
-/// (nothing tried) and a retry (one pod tried, as the proxy handler passes it), over 3 and 100 pods.
+/// (nothing tried) and a retry (one pod tried, as the proxy handler passes it), over 3 and 100 pods; and the
+/// latency sample every attempt records for <c>PeakEwma</c>.
 /// </summary>
 [MemoryDiagnoser]
 public class BalancingBenchmarks
@@ -15,7 +16,7 @@ public class BalancingBenchmarks
     private List<PodState> _none = null!;
     private List<PodState> _oneTried = null!;
 
-    [Params(LoadBalancingMode.RoundRobin, LoadBalancingMode.LeastRequests, LoadBalancingMode.PowerOfTwoChoices,
+    [Params(LoadBalancingMode.PeakEwma, LoadBalancingMode.RoundRobin, LoadBalancingMode.LeastRequests, LoadBalancingMode.PowerOfTwoChoices,
         LoadBalancingMode.LowestOrdinal, LoadBalancingMode.ConsistentHash)]
     public LoadBalancingMode Policy { get; set; }
 
@@ -30,6 +31,12 @@ public class BalancingBenchmarks
             o.LoadBalancing = Policy;
             o.HashHeader = Policy == LoadBalancingMode.ConsistentHash ? "X-Tenant" : null;
         });
+        // Every pod answered once, each at its own latency: PeakEwma compares real estimates, not the unsampled zero.
+        var pods = _service.Table.Pods;
+        for (var i = 0; i < pods.Length; i++)
+        {
+            pods[i].Latency.Observe(pods[i].Latency.Now() - (i + 1) * 10_000);
+        }
         _none = new List<PodState>(3);
         _oneTried = new List<PodState>(3) { _service.Table.Pods[1] };
     }
@@ -47,4 +54,12 @@ public class BalancingBenchmarks
 
     [Benchmark]
     public bool HasUntriedCandidate() => _service.HasUntriedCandidate(_oneTried);
+
+    /// <summary>The latency feed, once per attempt whatever the policy: a pod's answer updating its estimate.</summary>
+    [Benchmark]
+    public void ObserveLatency()
+    {
+        var latency = _service.Table.Pods[0].Latency;
+        latency.Observe(latency.Now() - 10_000);
+    }
 }

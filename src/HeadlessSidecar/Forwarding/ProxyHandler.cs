@@ -255,7 +255,12 @@ internal sealed partial class ProxyHandler
                 await AnswerClientBodyFailureAsync(context, service, pod, exception, timeout, started);
                 return;
             }
-            pod.Latency.ObserveFailure(state.AttemptStarted);
+            if (!pod.Health.IsEjected)
+            {
+                // Charged before the failure is counted: an ejection then forgets the estimate, and the pod
+                // returns unranked rather than kept out by what it did before.
+                pod.Latency.ObserveFailure(state.AttemptStarted);
+            }
             if (requestTimeout.IsCancellationRequested)
             {
                 service.RecordFailure(pod, AttemptFailure.Timeout);

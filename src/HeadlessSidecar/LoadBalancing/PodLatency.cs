@@ -1,9 +1,10 @@
 namespace HeadlessSidecar.LoadBalancing;
 
 /// <summary>
-/// A pod's peak-sensitive moving average of response latency (Finagle's and Linkerd's PeakEWMA): a sample above
-/// the estimate replaces it at once, a lower one pulls it down with a weight that grows with the time since the
-/// last sample, and between samples the estimate decays towards zero with time constant <see cref="DecayTime"/>.
+/// A pod's peak-sensitive moving average of response latency (after Finagle's and Linkerd's PeakEWMA): a sample
+/// above the estimate replaces it at once, a lower one pulls it down by a tenth of the gap or more, the more the
+/// longer since the last sample, and between samples the estimate decays towards zero with time constant
+/// <see cref="DecayTime"/>.
 /// The decay is what lets a once-slow pod back in: left alone, its cost falls below its peers' within
 /// <c>DecayTime × ln(its latency / theirs)</c>, the next pick samples it again, and a recovered pod is ranked by its
 /// new latency from that sample on. Samples are time to response headers (HTTP) or to an established connection
@@ -25,6 +26,9 @@ internal sealed class PodLatency
     /// to be ranked), but only one request at a time until it first answers.
     /// </summary>
     private const double UnsampledBusyCost = double.MaxValue / 2;
+
+    /// <summary>How far towards itself a lower sample pulls the estimate at least (see <see cref="Update"/>).</summary>
+    private const double MinimumPull = 0.1;
 
     private readonly TimeProvider _time;
     private readonly double _decayTicks;
@@ -85,6 +89,20 @@ internal sealed class PodLatency
         return estimate * (pending + 1);
     }
 
+    /// <summary>
+    /// Forgets the estimate (the pod was ejected): when it returns it is tried at once, one request at a time until
+    /// it answers, rather than kept out until an estimate from before its ejection decays.
+    /// </summary>
+    public void Reset()
+    {
+        lock (_lock)
+        {
+            _sampled = false;
+            Volatile.Write(ref _estimate, 0);
+            Volatile.Write(ref _updatedAt, 0);
+        }
+    }
+
     private double EstimateAt(long now)
     {
         var updatedAt = Volatile.Read(ref _updatedAt);
@@ -99,10 +117,13 @@ internal sealed class PodLatency
         {
             // Blend with the estimate as it reads now, decay included: a pod sampled again after a long rest is
             // ranked by what it does now, not by an old peak.
-            var weight = Math.Exp(-Math.Max(now - _updatedAt, 0) / _decayTicks);
-            var current = _estimate * weight;
-            // A new peak counts in full at once: latency that rises is believed immediately. The longer since the
-            // last sample, the less the old estimate weighs against a lower one.
+            var decay = Math.Exp(-Math.Max(now - _updatedAt, 0) / _decayTicks);
+            var current = _estimate * decay;
+            // A new peak counts in full at once: latency that rises is believed immediately. A lower sample pulls
+            // the estimate towards it, the more the longer since the last one, and at least MinimumPull of the
+            // way: with time alone, one scheduling hiccup of a busy pod would rank it for seconds as if it were
+            // slow, and a pod ten times slower would look no worse than its peers' worst moments.
+            var weight = Math.Min(decay, 1 - MinimumPull);
             var next = !_sampled || sample > current ? sample : current * weight + sample * (1 - weight);
             Volatile.Write(ref _estimate, next);
             Volatile.Write(ref _updatedAt, now);

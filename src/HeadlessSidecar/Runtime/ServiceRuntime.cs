@@ -138,6 +138,8 @@ internal sealed partial class ServiceRuntime : IDisposable
         var outcome = pod.Health.RecordFailure(reason, MayEjectOneMore, unresponsive);
         if (outcome == HealthOutcome.Ejected)
         {
+            // Back from ejection it starts unranked: tried at once, one request at a time until it answers.
+            pod.Latency.Reset();
             _metrics.Ejected(Name, pod.Name);
             Log.PodEjected(_logger, Name, pod.Name, reason, pod.Health.EjectedUntil?.ToString("O") ?? "");
         }
@@ -153,6 +155,7 @@ internal sealed partial class ServiceRuntime : IDisposable
         var outcome = pod.Health.RecordProbe(passed, MayEjectOneMore);
         if (outcome == HealthOutcome.Ejected)
         {
+            pod.Latency.Reset();
             _metrics.Ejected(Name, pod.Name);
             Log.PodEjected(_logger, Name, pod.Name, reason ?? PodHealth.ProbeFailedReason, pod.Health.EjectedUntil?.ToString("O") ?? "");
         }

@@ -156,7 +156,10 @@ internal sealed partial class TcpProxyHandler : ConnectionHandler
                 pod.RequestEnded();
                 var detail = ex is SocketException se ? se.SocketErrorCode.ToString() : $"no connection within Timeouts:Connect ({options.Timeouts.Connect})";
                 Log.ConnectFailed(_logger, service.Name, pod.Name, detail);
-                pod.Latency.ObserveFailure(started);
+                if (!pod.Health.IsEjected)
+                {
+                    pod.Latency.ObserveFailure(started);
+                }
                 // No handshake within Timeouts:Connect: a black hole, ejected at once (refusals count one by one).
                 var timedOut = ex is OperationCanceledException || ex is SocketException { SocketErrorCode: SocketError.TimedOut };
                 service.RecordFailure(pod, AttemptFailure.ConnectError, unresponsive: timedOut);

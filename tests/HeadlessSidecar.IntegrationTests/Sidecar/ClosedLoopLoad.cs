@@ -15,6 +15,7 @@ internal sealed class ClosedLoopLoad : IAsyncDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Task _workers;
     private int _inFlight;
+    private int _disposed;
 
     private ClosedLoopLoad(Uri baseAddress, int workers, CancellationToken cancellationToken)
     {
@@ -89,8 +90,13 @@ internal sealed class ClosedLoopLoad : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the clients and waits for them; a test may stop the load early, then disposal does nothing more.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
         await _stop.CancelAsync();
         await _workers;
         _stop.Dispose();

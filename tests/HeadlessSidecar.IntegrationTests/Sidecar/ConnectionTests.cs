@@ -145,7 +145,12 @@ public sealed class ConnectionTests
     public async Task UpstreamHttp2_ToH2cOnlyKestrelPods_EachRequestBalanced()
     {
         await using var cluster = await TestCluster.StartAsync(3, HttpProtocols.Http2, cancellationToken: Ct);
-        await using var sidecar = await TestSidecar.StartAsync(cluster.Dns.EndPoint, s => s["Sidecar:Services:web:UpstreamHttpVersion"] = "2", cancellationToken: Ct);
+        await using var sidecar = await TestSidecar.StartAsync(cluster.Dns.EndPoint, s =>
+        {
+            s["Sidecar:Services:web:UpstreamHttpVersion"] = "2";
+            // Round-robin's exact spread shows each request balanced on its own.
+            s["Sidecar:Services:web:LoadBalancing"] = "RoundRobin";
+        }, cancellationToken: Ct);
         await sidecar.WaitForPodsAsync(["web-0", "web-1", "web-2"], cancellationToken: Ct);
         using var h2 = new HttpClient { BaseAddress = sidecar.Client.BaseAddress };
         var pods = new List<string>();

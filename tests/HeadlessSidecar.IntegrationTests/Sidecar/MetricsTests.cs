@@ -11,7 +11,8 @@ public sealed class MetricsTests
     public async Task Metrics_AfterTraffic_PassPromtoolAndCarryContractNames()
     {
         await using var cluster = await TestCluster.StartAsync(3, cancellationToken: Ct);
-        await using var sidecar = await TestSidecar.StartAsync(cluster.Dns.EndPoint, cancellationToken: Ct);
+        // Round-robin: the per-pod counts below are exact.
+        await using var sidecar = await TestSidecar.StartAsync(cluster.Dns.EndPoint, s => s["Sidecar:Services:web:LoadBalancing"] = "RoundRobin", cancellationToken: Ct);
         await sidecar.WaitForPodsAsync(["web-0", "web-1", "web-2"], cancellationToken: Ct);
         for (var i = 0; i < 6; i++)
         {

@@ -18,7 +18,12 @@ public sealed class RoutingTests : IAsyncLifetime
     {
         _cluster = await TestCluster.StartAsync(3, cancellationToken: Ct);
         _ordinalBase = LoopbackAddresses.FreePort(IPAddress.Loopback);
-        _sidecar = await TestSidecar.StartAsync(_cluster.Dns.EndPoint, s => s["Sidecar:Services:web:OrdinalPortBase"] = _ordinalBase.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken: Ct);
+        _sidecar = await TestSidecar.StartAsync(_cluster.Dns.EndPoint, s =>
+        {
+            s["Sidecar:Services:web:OrdinalPortBase"] = _ordinalBase.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            // Balanced_RoundRobin_SpreadsEvenlyOverPods checks RoundRobin's exact spread (PeakEwma is the default).
+            s["Sidecar:Services:web:LoadBalancing"] = "RoundRobin";
+        }, cancellationToken: Ct);
         await _sidecar.WaitForPodsAsync(["web-0", "web-1", "web-2"], cancellationToken: Ct);
     }
 

@@ -25,7 +25,7 @@ public sealed class TcpTests
     public async Task Balanced_RoundRobin_SpreadsConnectionsOverThreePods()
     {
         await using var cluster = await TcpCluster.StartAsync(3, Ct);
-        await using var sidecar = await StartSidecarAsync(cluster);
+        await using var sidecar = await StartSidecarAsync(cluster, s => s["Sidecar:Services:web:LoadBalancing"] = "RoundRobin");
         await sidecar.WaitForPodsAsync(["web-0", "web-1", "web-2"], cancellationToken: Ct);
 
         var served = new Dictionary<string, int>();
@@ -243,7 +243,12 @@ public sealed class TcpTests
     public async Task Metrics_AfterSessions_CarryTcpSeriesAndPassPromtool()
     {
         await using var cluster = await TcpCluster.StartAsync(2, Ct);
-        await using var sidecar = await StartSidecarAsync(cluster, s => s["Sidecar:AccessLog"] = "true");
+        await using var sidecar = await StartSidecarAsync(cluster, s =>
+        {
+            s["Sidecar:AccessLog"] = "true";
+            // Round-robin: two sessions per pod exactly.
+            s["Sidecar:Services:web:LoadBalancing"] = "RoundRobin";
+        });
         await sidecar.WaitForPodsAsync(["web-0", "web-1"], cancellationToken: Ct);
         for (var i = 0; i < 4; i++)
         {

@@ -39,16 +39,19 @@ public class PodLatencyTests
     }
 
     [Fact]
-    public void Observe_LowerSamplesInQuickSuccession_PullEstimateDownByTimeNotCount()
+    public void Observe_LowerSample_PullsAtLeastATenthOfTheWay()
     {
         var latency = new PodLatency(_time);
         Answer(latency, TimeSpan.FromMilliseconds(50));
-        // 200 answers of 5 ms take one second, a tenth of the decay time: the old peak still dominates.
-        for (var i = 0; i < 200; i++)
+        // 5 ms later: time alone would keep 99.95 % of the old estimate; the minimum pull takes a tenth of the gap.
+        Answer(latency, TimeSpan.FromMilliseconds(5));
+        Assert.Equal(50 * Math.Exp(-0.0005) * 0.9 + 0.5, Ms(latency.Estimate), 1);
+        // A one-off hiccup of a busy pod is forgotten within a few dozen answers, not in seconds.
+        for (var i = 0; i < 30; i++)
         {
             Answer(latency, TimeSpan.FromMilliseconds(5));
         }
-        Assert.InRange(Ms(latency.Estimate), 30, 50 * Math.Exp(-0.1));
+        Assert.InRange(Ms(latency.Estimate), 5, 7);
     }
 
     [Fact]
@@ -112,5 +115,17 @@ public class PodLatencyTests
         var latency = new PodLatency(_time);
         Answer(latency, TimeSpan.FromMilliseconds(10));
         Assert.Equal(latency.Cost(0) * 4, latency.Cost(3), 6);
+    }
+
+    [Fact]
+    public void Reset_AfterPenalty_UnsampledAgain()
+    {
+        var latency = new PodLatency(_time);
+        var started = latency.Now();
+        _time.Advance(TimeSpan.FromSeconds(1));
+        latency.ObserveFailure(started);
+        latency.Reset();
+        Assert.False(latency.HasSample);
+        Assert.Equal(0, latency.Cost(0));
     }
 }
