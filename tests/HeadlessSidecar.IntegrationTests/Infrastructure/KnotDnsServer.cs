@@ -127,6 +127,60 @@ public sealed class KnotDnsServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Knot keeps running but answers SERVFAIL for every name under <paramref name="origin"/> (default: the cluster
+    /// domain): the zone is purged from it, as a server that lost its data or its upstream does.
+    /// <see cref="ServeAgainAsync"/> ends it.
+    /// </summary>
+    public async Task ServFailAsync(string? origin = null, CancellationToken cancellationToken = default)
+    {
+        origin ??= _zone.ClusterDomain;
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            await ControlAsync(["-f", "zone-purge", origin + "."], cancellationToken);
+            var client = CreateClient(timeout: TimeSpan.FromMilliseconds(500));
+            await Poll.UntilAsync(
+                async ct => (await client.QueryAsync(origin, QueryType.SOA, cancellationToken: ct)).Header.ResponseCode == DnsHeaderResponseCode.ServerFailure,
+                $"SERVFAIL for {origin} from knotd on {EndPoint}",
+                ReloadTimeout,
+                Describe,
+                cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Ends <see cref="ServFailAsync"/>: the zones are written again and loaded; returns once they answer.</summary>
+    public async Task ServeAgainAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var serial = await WriteZoneFilesAsync(cancellationToken);
+            // A purged zone is loaded again by a server reload; zone-reload alone refuses it.
+            await ControlAsync(["reload"], cancellationToken);
+            await ControlAsync(["-b", "zone-reload"], cancellationToken);
+            await WaitForSerialAsync(serial, ReloadTimeout, cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task ControlAsync(string[] command, CancellationToken cancellationToken)
+    {
+        var (exitCode, output) = await ProcessRunner.RunAsync(_knotc, ["-s", ControlSocket, "-t", "10", .. command],
+            timeout: ReloadTimeout, cancellationToken: cancellationToken);
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException($"knotc {string.Join(' ', command)} failed ({exitCode}): {output}{Describe()}");
+        }
+    }
+
     /// <summary>Simulates a DNS outage: knotd is killed and nothing answers on <see cref="EndPoint"/>.</summary>
     public async Task StopAsync()
     {

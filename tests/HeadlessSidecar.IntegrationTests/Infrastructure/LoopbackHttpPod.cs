@@ -14,7 +14,7 @@ namespace HeadlessSidecar.IntegrationTests.Infrastructure;
 /// <summary>
 /// A real Kestrel server standing in for one pod: it answers every request with 200, <c>X-Pod: web-0</c> and
 /// <c>{"pod","protocol","host","path"}</c> JSON, <c>/status/{code}</c> with that code and <c>/bytes/{n}</c> with an n-byte body, <c>/delay/{ms}</c> after
-/// that long. It counts requests and accepted TCP connections, and can be stopped and started again on the
+/// that long; <see cref="Latency"/>, <see cref="Hang"/> and <see cref="ForcedStatus"/> turn it into a slow, hung or failing pod. It counts requests and accepted TCP connections, and can be stopped and started again on the
 /// same address and port to play a pod's death and restart.
 /// </summary>
 public sealed class LoopbackHttpPod : IAsyncDisposable
@@ -31,6 +31,8 @@ public sealed class LoopbackHttpPod : IAsyncDisposable
     private PodRequest? _lastRequest;
     private int _disposed;
     private long _latencyTicks;
+    private int _forcedStatus;
+    private volatile bool _hang;
 
     private LoopbackHttpPod(string name, IPAddress address, int port, HttpProtocols protocols)
     {
@@ -73,6 +75,20 @@ public sealed class LoopbackHttpPod : IAsyncDisposable
     {
         get => TimeSpan.FromTicks(Volatile.Read(ref _latencyTicks));
         set => Volatile.Write(ref _latencyTicks, value.Ticks);
+    }
+
+    /// <summary>While true the pod reads requests and never answers them (until the client gives up).</summary>
+    public bool Hang
+    {
+        get => _hang;
+        set => _hang = value;
+    }
+
+    /// <summary>When set, every answer has this status (a pod answering 503 to everything); null by default.</summary>
+    public int? ForcedStatus
+    {
+        get => Volatile.Read(ref _forcedStatus) is var status and > 0 ? status : null;
+        set => Volatile.Write(ref _forcedStatus, value ?? 0);
     }
 
     public IReadOnlyDictionary<string, string>? LastRequestHeaders => LastRequest?.Headers;
@@ -261,10 +277,22 @@ public sealed class LoopbackHttpPod : IAsyncDisposable
         }
 
         var path = request.Path.Value ?? "/";
-        var status = StatusCodes.Status200OK;
+        if (_hang)
+        {
+            try
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                return; // The client went away.
+            }
+        }
+
+        var status = ForcedStatus ?? StatusCodes.Status200OK;
         if (TryParseSuffix(path, "/status/", out var code))
         {
-            status = code is >= 200 and <= 599 ? code : StatusCodes.Status400BadRequest;
+            status = ForcedStatus ?? (code is >= 200 and <= 599 ? code : StatusCodes.Status400BadRequest);
         }
         else if (TryParseSuffix(path, "/bytes/", out var length))
         {
