@@ -20,7 +20,6 @@ public static class RequiredTool
         ["chromedriver"] = "chromium-driver",
         ["openssl"] = "openssl",
         ["curl"] = "curl",
-        ["nginx"] = "nginx",
         ["redis-server"] = "redis-server",
         ["redis-cli"] = "redis-tools",
     };
