@@ -85,7 +85,7 @@ public sealed class DebugConfigTests
         Assert.Equal(JsonValueKind.Null, web.GetProperty("Port").ValueKind);
         Assert.Equal("Http", web.GetProperty("Protocol").GetString());
         Assert.Equal("1.1", web.GetProperty("UpstreamHttpVersion").GetString());
-        Assert.Equal("RoundRobin", web.GetProperty("LoadBalancing").GetString());
+        Assert.Equal("PeakEwma", web.GetProperty("LoadBalancing").GetString());
         Assert.Equal(JsonValueKind.Null, web.GetProperty("Timeouts").GetProperty("PerTry").ValueKind);
         Assert.Equal("00:01:40", web.GetProperty("Timeouts").GetProperty("Request").GetString());
         Assert.Equal([503], web.GetProperty("Retry").GetProperty("OnStatus").EnumerateArray().Select(e => e.GetInt32()));
