@@ -291,7 +291,7 @@ internal sealed partial class ProxyHandler
                 ? GrpcCall.Failure(grpcStatus)
                 : perTryFired && options.Timeouts.PerTry is { } limit
                     ? AttemptFailure.PerTryTimeout(limit)
-                    : AttemptFailure.Classify(result, exception);
+                    : AttemptFailure.Classify(result, exception, http2OverTls: pod.Pool.Tls is not null && options.UpstreamHttpVersion.Major >= 2);
             Log.AttemptFailed(_logger, service.Name, pod.Name, current.Reason, current.Detail);
             // No handshake within Timeouts:Connect, or a whole PerTry without one answer from the pod (to this
             // request or any other): frozen or black-holed, not merely slow.

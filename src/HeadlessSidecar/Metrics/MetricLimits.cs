@@ -14,6 +14,8 @@ internal static class MetricLimits
         ProxyMetrics.FailoversName => 20_000,
         // pod × status class.
         ProxyMetrics.RequestsName => MaxPods * 5 + 100,
+        // pod × result (success, failure), with room for a second TLS service.
+        Tls.TlsMetrics.HandshakesName => MaxPods * 4 + 100,
         _ => MaxPods * 2 + 100,
     };
 }

@@ -101,6 +101,11 @@ internal sealed partial class TlsConnector : IDisposable
         catch (Exception ex) when (ex is AuthenticationException or IOException or System.ComponentModel.Win32Exception && !cancellationToken.IsCancellationRequested)
         {
             await ssl.DisposeAsync();
+            if (verifier.Failure is null && deadline.IsCancellationRequested)
+            {
+                // The deadline can surface as a broken stream rather than a cancellation.
+                Fail(pod, TlsFailureCause.Timeout, $"no completed handshake within Timeouts:Connect ({timeout})", ex);
+            }
             var (cause, detail) = verifier.Failure ?? TlsFailureClassifier.FromException(ex);
             Fail(pod, cause, detail, ex);
         }
