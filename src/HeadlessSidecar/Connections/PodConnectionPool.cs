@@ -64,9 +64,13 @@ internal sealed partial class PodConnectionPool : IDisposable
         _handlerGeneration = tls?.Generation ?? 0;
         (_invoker, _handler) = CreateInvoker();
         _http1Slots = options.Pool.MaxConnectionsPerPod > 0 ? new SemaphoreSlim(options.Pool.MaxConnectionsPerPod) : null;
+        // With TLS the scheme is https although the handler never does TLS itself: given an authenticated SslStream
+        // by the callback it uses it as it is. The scheme is what an HTTP/2 request says in :scheme, and servers
+        // (Kestrel, gRPC) refuse "http" over TLS with PROTOCOL_ERROR.
+        var scheme = tls is null ? "http" : "https";
         DestinationPrefix = pod.Address.AddressFamily == AddressFamily.InterNetworkV6
-            ? $"http://[{pod.Address}]:{pod.Port}"
-            : $"http://{pod.Address}:{pod.Port}";
+            ? $"{scheme}://[{pod.Address}]:{pod.Port}"
+            : $"{scheme}://{pod.Address}:{pod.Port}";
     }
 
     private (HttpMessageInvoker, SocketsHttpHandler) CreateInvoker()
@@ -86,7 +90,7 @@ internal sealed partial class PodConnectionPool : IDisposable
             PooledConnectionIdleTimeout = options.Pool.IdleTimeout,
             PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
             MaxConnectionsPerServer = options.Pool.MaxConnectionsPerPod > 0 ? options.Pool.MaxConnectionsPerPod : int.MaxValue,
-            // The request URI stays http://address:port (the pool's key); TLS, when on, is the callback's stream.
+            // The request URI is scheme://address:port (the pool's key); TLS, when on, is the callback's SslStream.
             ConnectCallback = _tls is null ? ConnectAsync : ConnectTlsAsync,
         };
         // Only HTTP/1.1 pods: there a request holds a connection, so "waiting" is well defined.
@@ -129,7 +133,7 @@ internal sealed partial class PodConnectionPool : IDisposable
         }
     }
 
-    /// <summary><c>http://address:port</c>: where requests to this pod go (never an address from the request).</summary>
+    /// <summary><c>http://address:port</c> (<c>https://</c> with TLS): where requests to this pod go (never an address from the request).</summary>
     public string DestinationPrefix { get; }
 
     /// <summary>Upstream connections open now (pooled, in use or warm-but-unused).</summary>

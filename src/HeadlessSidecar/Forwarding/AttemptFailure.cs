@@ -19,9 +19,9 @@ internal readonly record struct AttemptFailure(string Reason, bool RequestSent, 
     public static AttemptFailure PerTryTimeout(TimeSpan perTry) => new(Timeout, RequestSent: true, $"no response headers within Timeouts:PerTry ({perTry})");
 
     /// <summary>Classifies a failed forward from YARP's error and the exception behind it.</summary>
-    public static AttemptFailure Classify(ForwarderError error, Exception? exception)
+    public static AttemptFailure Classify(ForwarderError error, Exception? exception, bool http2OverTls = false)
     {
-        if (ClassifyTls(exception) is { } tls)
+        if (ClassifyTls(exception, http2OverTls) is { } tls)
         {
             return tls;
         }
@@ -54,13 +54,25 @@ internal readonly record struct AttemptFailure(string Reason, bool RequestSent, 
     /// of a connection (TLS 1.3 reports a refused client certificate only after the client's side of the handshake
     /// ended, so the request was written but never read by the pod: resent only when that is safe anyway).
     /// </summary>
-    public static AttemptFailure? ClassifyTls(Exception? exception)
+    /// <remarks>
+    /// A .NET pod (Kestrel) checks the client certificate after its TLS handshake and just closes the connection, with
+    /// no alert; over h2 the handler then reports that the HTTP/2 handshake never completed (no SETTINGS from the pod,
+    /// no request sent). With <paramref name="http2OverTls"/> that is taken for the refusal it almost always is.
+    /// </remarks>
+    public static AttemptFailure? ClassifyTls(Exception? exception, bool http2OverTls = false)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
             if (e is Tls.TlsHandshakeException handshake)
             {
                 return new(TlsError, RequestSent: false, handshake.Message);
+            }
+            // The runtime's message, or its resource key in the trimmed binary (UseSystemResourceKeys).
+            if (http2OverTls && e is IOException && (e.Message.Contains("did not complete the HTTP/2 handshake", StringComparison.Ordinal)
+                || e.Message.Contains("http2_connection_not_established", StringComparison.Ordinal)))
+            {
+                return new(TlsError, RequestSent: false, $"TLS handshake failed: {Tls.TlsFailureClassifier.Describe(Tls.TlsFailureCause.ClientCertificateRejected)}: "
+                    + "the pod closed the connection before HTTP/2 started (it requires a client certificate, or refused the one sent)");
             }
         }
         if (Tls.TlsFailureClassifier.FindAlert(exception) is int alert)

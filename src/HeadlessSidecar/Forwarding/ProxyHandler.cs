@@ -268,7 +268,7 @@ internal sealed partial class ProxyHandler
                 ? GrpcCall.Failure(grpcStatus)
                 : perTryFired && options.Timeouts.PerTry is { } limit
                     ? AttemptFailure.PerTryTimeout(limit)
-                    : AttemptFailure.Classify(result, exception);
+                    : AttemptFailure.Classify(result, exception, http2OverTls: pod.Pool.Tls is not null && options.UpstreamHttpVersion.Major >= 2);
             Log.AttemptFailed(_logger, service.Name, pod.Name, current.Reason, current.Detail);
             service.RecordFailure(pod, current.Reason);
             if (current.Reason is AttemptFailure.ConnectError or AttemptFailure.Reset)

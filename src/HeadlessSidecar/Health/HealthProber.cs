@@ -52,7 +52,7 @@ internal sealed partial class HealthProber : BackgroundService
         };
         if (service.Options.Tls.Enabled)
         {
-            // HTTP and gRPC probes of a TLS service speak TLS too; the URI stays http://address:port, as the pools'.
+            // HTTP and gRPC probes of a TLS service speak TLS too, over the callback's SslStream (https://address:port, as the pools').
             handler.ConnectCallback = (context, token) => ConnectTlsAsync(service, context, token);
         }
         using var client = new HttpClient(handler)
