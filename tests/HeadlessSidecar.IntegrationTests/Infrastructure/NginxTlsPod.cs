@@ -21,7 +21,7 @@ public sealed class NginxTlsPod : IAsyncDisposable
     private ProcessRunner? _process;
 
     private NginxTlsPod(string name, IPAddress address, int port, string nginx, DirectoryInfo directory, TlsFiles certificate,
-        TlsClientVerification clientVerification, string? clientCaPath, bool http2, int keepAliveRequests)
+        TlsClientVerification clientVerification, string? clientCaPath, bool http2, int keepAliveRequests, string protocols)
     {
         Name = name;
         Address = address;
@@ -33,6 +33,7 @@ public sealed class NginxTlsPod : IAsyncDisposable
         ClientCaPath = clientCaPath;
         Http2 = http2;
         KeepAliveRequests = keepAliveRequests;
+        Protocols = protocols;
     }
 
     public string Name { get; }
@@ -57,6 +58,9 @@ public sealed class NginxTlsPod : IAsyncDisposable
     /// <summary>Requests served on one connection before nginx closes it (1: every request needs a new handshake).</summary>
     public int KeepAliveRequests { get; }
 
+    /// <summary>nginx's <c>ssl_protocols</c>: <c>TLSv1.2 TLSv1.3</c> unless the test narrows it.</summary>
+    public string Protocols { get; }
+
     public bool IsRunning => _process is { HasExited: false };
 
     public string AccessLogPath => Path.Combine(_directory.FullName, "access.log");
@@ -78,6 +82,7 @@ public sealed class NginxTlsPod : IAsyncDisposable
         string? clientCaPath = null,
         bool http2 = false,
         int keepAliveRequests = 100_000,
+        string protocols = "TLSv1.2 TLSv1.3",
         CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
@@ -93,7 +98,7 @@ public sealed class NginxTlsPod : IAsyncDisposable
         var nginx = RequiredTool.Resolve("nginx");
         var directory = Directory.CreateTempSubdirectory("hs-nginx-tls-");
         var pod = new NginxTlsPod(name, address, port == 0 ? LoopbackAddresses.FreePort(address) : port, nginx, directory, certificate,
-            clientVerification, clientCaPath, http2, keepAliveRequests);
+            clientVerification, clientCaPath, http2, keepAliveRequests, protocols);
         try
         {
             await pod.StartAsync(cancellationToken);
@@ -225,7 +230,7 @@ public sealed class NginxTlsPod : IAsyncDisposable
                 server {
                     listen {{Address}}:{{Port.ToString(CultureInfo.InvariantCulture)}} ssl{{(Http2 ? " http2" : string.Empty)}};
                     server_name _;
-                    ssl_protocols TLSv1.2 TLSv1.3;
+                    ssl_protocols {{Protocols}};
                     ssl_certificate {{Certificate.CertificatePath}};
                     ssl_certificate_key {{Certificate.KeyPath}};
                     {{verify}}

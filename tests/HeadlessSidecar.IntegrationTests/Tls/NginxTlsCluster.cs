@@ -40,7 +40,8 @@ internal sealed class NginxTlsCluster : IAsyncDisposable
         TlsClientVerification clientVerification = TlsClientVerification.Off,
         bool http2 = false,
         int keepAliveRequests = 100_000,
-        TestPki? pki = null)
+        TestPki? pki = null,
+        string protocols = "TLSv1.2 TLSv1.3")
     {
         pki ??= await TestPki.CreateAsync(cancellationToken);
         var addresses = LoopbackAddresses.Next(count);
@@ -55,7 +56,7 @@ internal sealed class NginxTlsCluster : IAsyncDisposable
                     ? await pki.PodCertificateAsync(PodFqdn(name), cancellationToken: cancellationToken)
                     : await certificate(pki, i, PodFqdn(name));
                 pods.Add(await NginxTlsPod.StartAsync(name, addresses[i], files, port, clientVerification,
-                    clientVerification == TlsClientVerification.Off ? null : pki.RootCaPath, http2, keepAliveRequests, cancellationToken));
+                    clientVerification == TlsClientVerification.Off ? null : pki.RootCaPath, http2, keepAliveRequests, protocols, cancellationToken));
             }
 
             var zone = new ClusterZone { Ttl = 1, NegativeTtl = 1 };

@@ -113,6 +113,45 @@ public sealed class TlsHttpTests
     }
 
     [Fact]
+    public async Task Get_MinVersionTls13AndPodOnlyTls12_502NamingProtocol()
+    {
+        await using var cluster = await NginxTlsCluster.StartAsync(1, Ct, protocols: "TLSv1.2");
+        await using var sidecar = await cluster.StartSidecarAsync(s =>
+        {
+            TlsSettings.Set(s, "Tls", cluster.Pki.RootCaPath);
+            s["Sidecar:Services:web:Tls:MinVersion"] = "Tls13";
+        }, Ct);
+        await sidecar.WaitForPodsAsync(["web-0"], cancellationToken: Ct);
+
+        using var response = await sidecar.Client.GetAsync("/", Ct);
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+        Assert.Contains("protocol", error.RootElement.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Get_TlsToAPlaintextPod_502NamingProtocol()
+    {
+        // A common slip: Tls set on a service whose port speaks plaintext HTTP.
+        var address = LoopbackAddresses.Next();
+        await using var pod = await LoopbackHttpPod.StartAsync("web-0", address, cancellationToken: Ct);
+        using var pki = await TestPki.CreateAsync(Ct);
+        var zone = new ClusterZone { Ttl = 1, NegativeTtl = 1 };
+        zone.AddService(TestCluster.ServiceName, "default", ("web", pod.Port)).AddPod("web-0", address);
+        await using var dns = await KnotDnsServer.StartAsync(zone, Ct);
+        await using var sidecar = await TestSidecar.StartAsync(dns.EndPoint, s => TlsSettings.Set(s, "Tls", pki.RootCaPath), cancellationToken: Ct);
+        await sidecar.WaitForPodsAsync(["web-0"], cancellationToken: Ct);
+
+        using var response = await sidecar.Client.GetAsync("/", Ct);
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+        Assert.Contains("protocol", error.RootElement.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(0, pod.RequestCount);
+    }
+
+    [Fact]
     public async Task Post_FirstPodFailsHandshake_FailsOverWithReasonTlsError()
     {
         // A POST is not idempotent: it may move only because the handshake failed before anything was sent.

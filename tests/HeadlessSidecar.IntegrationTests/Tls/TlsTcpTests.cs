@@ -38,7 +38,7 @@ public sealed class TlsTcpTests
         }
     }
 
-    private static async Task<RedisTlsCluster> StartClusterAsync(int count)
+    private static async Task<RedisTlsCluster> StartClusterAsync(int count, int? wrongNameOrdinal = null)
     {
         var pki = await TestPki.CreateAsync(Ct);
         var addresses = LoopbackAddresses.Next(count);
@@ -47,7 +47,10 @@ public sealed class TlsTcpTests
         for (var i = 0; i < count; i++)
         {
             var name = $"redis-{i.ToString(CultureInfo.InvariantCulture)}";
-            pods.Add(await RedisTlsPod.StartAsync(name, addresses[i], await pki.PodCertificateAsync(PodFqdn(name), cancellationToken: Ct), port,
+            var certificate = i == wrongNameOrdinal
+                ? await pki.WrongNameCertificateAsync(Ct)
+                : await pki.PodCertificateAsync(PodFqdn(name), cancellationToken: Ct);
+            pods.Add(await RedisTlsPod.StartAsync(name, addresses[i], certificate, port,
                 TlsClientVerification.Required, pki.RootCaPath, cancellationToken: Ct));
         }
         var zone = new ClusterZone { Ttl = 1, NegativeTtl = 1 };
@@ -118,6 +121,26 @@ public sealed class TlsTcpTests
         var metrics = await sidecar.MetricsAsync(Ct);
         Assert.True(TestSidecar.Series(metrics, "headless_sidecar_tls_handshakes_total", ("pod", "redis-0"), ("result", "success")) >= 1, metrics);
         Assert.True(TestSidecar.Series(metrics, "headless_sidecar_tls_handshakes_total", ("pod", "redis-1"), ("result", "success")) >= 1, metrics);
+    }
+
+    [Fact]
+    public async Task Ping_OnePodWithAWrongNameCertificate_ConnectionsMoveOnWithTlsError()
+    {
+        await using var cluster = await StartClusterAsync(2, wrongNameOrdinal: 0);
+        var client = await cluster.Pki.IssueClientAsync("cache-client", cancellationToken: Ct);
+        await using var sidecar = await StartSidecarAsync(cluster, "MutualTls", client, s =>
+            s["Sidecar:Services:web:Health:ConsecutiveFailures"] = "100");
+        await sidecar.WaitForPodsAsync(["redis-0", "redis-1"], cancellationToken: Ct);
+
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal("+PONG\r\n", await CommandAsync(sidecar.Listen, "PING"));
+        }
+
+        var metrics = await sidecar.MetricsAsync(Ct);
+        Assert.True(TestSidecar.Series(metrics, "headless_sidecar_failovers_total",
+            ("from_pod", "redis-0"), ("to_pod", "redis-1"), ("reason", "tls_error")) >= 1, metrics);
+        Assert.True(TestSidecar.Series(metrics, "headless_sidecar_tls_handshakes_total", ("pod", "redis-0"), ("result", "failure")) >= 1, metrics);
     }
 
     [Fact]
