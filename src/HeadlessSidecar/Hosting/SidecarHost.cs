@@ -139,7 +139,6 @@ internal sealed class SidecarHost : IAsyncDisposable
         });
 
         var app = builder.Build();
-        Tls.TlsWarnings.WarnIfInsecure(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HeadlessSidecar.Tls"), options);
         // The meter provider first: the runtimes and the limiters export their zero-valued series as they are
         // created, and a Tcp listener's connection handler (below) creates runtimes while the groups are set up.
         app.Services.GetRequiredService<MeterProvider>();

@@ -33,6 +33,7 @@ internal sealed partial class ConfigurationApplier : IConfigurationApplier, IDis
     private readonly HealthProber _prober;
     private readonly AppConnections _connections;
     private readonly KestrelServerOptions _kestrel;
+    private readonly Tls.TlsConnectors _tls;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _applying = new(1, 1);
@@ -43,7 +44,7 @@ internal sealed partial class ConfigurationApplier : IConfigurationApplier, IDis
 
     public ConfigurationApplier(ServiceRuntimeRegistry registry, EndpointRegistry endpoints, ServiceWatchers watchers, DnsResolverFactory resolvers,
         ListenerMap map, ProxyListeners listeners, ListenerLimiters limiters, OrdinalPortManager ordinalPorts, HealthProber prober,
-        AppConnections connections, IOptions<KestrelServerOptions> kestrel, TimeProvider time, ILogger<ConfigurationApplier> logger)
+        AppConnections connections, IOptions<KestrelServerOptions> kestrel, Tls.TlsConnectors tls, TimeProvider time, ILogger<ConfigurationApplier> logger)
     {
         _registry = registry;
         _endpoints = endpoints;
@@ -56,6 +57,7 @@ internal sealed partial class ConfigurationApplier : IConfigurationApplier, IDis
         _prober = prober;
         _connections = connections;
         _kestrel = kestrel.Value;
+        _tls = tls;
         _time = time;
         _logger = logger;
     }
@@ -176,6 +178,15 @@ internal sealed partial class ConfigurationApplier : IConfigurationApplier, IDis
         foreach (var removed in retiring.Where(r => !snapshot.ContainsKey(r.Name)))
         {
             await _watchers.StopAsync(removed.Name);
+        }
+        // A removed service, or one that turned TLS off, stops watching its TLS files and exporting their expiry
+        // (pools still draining keep the connector they hold).
+        foreach (var service in current.Services)
+        {
+            if (service.Tls.Enabled && (!snapshot.TryGetValue(service.Name, out var kept) || !kept.Options.Tls.Enabled))
+            {
+                _tls.Remove(service.Name);
+            }
         }
         _prober.Reconcile();
         var closedPorts = await _ordinalPorts.ReconcileAsync();
