@@ -61,12 +61,16 @@ internal sealed partial class PodConnectionPool : IDisposable
         DestinationPrefix = pod.Address.AddressFamily == AddressFamily.InterNetworkV6
             ? $"http://[{pod.Address}]:{pod.Port}"
             : $"http://{pod.Address}:{pod.Port}";
+        RequestUris = new Forwarding.RequestUriCache(DestinationPrefix);
     }
 
     public HttpMessageInvoker Invoker { get; }
 
     /// <summary><c>http://address:port</c>: where requests to this pod go (never an address from the request).</summary>
     public string DestinationPrefix { get; }
+
+    /// <summary>Request URIs under <see cref="DestinationPrefix"/> by path, for YARP's path (h2c pods).</summary>
+    public Forwarding.RequestUriCache RequestUris { get; }
 
     /// <summary>Upstream connections open now (pooled, in use or warm-but-unused).</summary>
     public int OpenConnections => Volatile.Read(ref _openConnections);
