@@ -211,8 +211,7 @@ internal sealed partial class PodConnectionPool : IDisposable
     /// <summary>Takes back a connection whose exchange ended cleanly, for the next request.</summary>
     public void ReturnHttp1(Http1Connection connection)
     {
-        connection.Start = 0;
-        connection.End = 0;
+        connection.ReleaseBuffer();
         connection.Reused = true;
         connection.IdleSince = _time.GetTimestamp();
         var kept = false;
@@ -259,6 +258,7 @@ internal sealed partial class PodConnectionPool : IDisposable
             }
             if (_time.GetElapsedTime(connection.IdleSince) < _options.Pool.IdleTimeout && (!checkAlive || IsAlive(connection.Socket)))
             {
+                connection.EnsureBuffer();
                 return connection;
             }
             connection.Dispose();
