@@ -47,6 +47,31 @@ internal sealed class Http1Connection : IDisposable
     /// <summary>It served a request before this one (a stale keep-alive connection is possible).</summary>
     public bool Reused { get; set; }
 
+    /// <summary>
+    /// Gives the read buffer back to the shared pool while the connection sits idle: after a burst of h2c streams
+    /// (one upstream connection each) the pool may keep hundreds of idle connections until <c>Pool:IdleTimeout</c>,
+    /// and each would otherwise hold 16 KiB it does not use. <see cref="EnsureBuffer"/> takes one again.
+    /// </summary>
+    public void ReleaseBuffer()
+    {
+        if (Buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(Buffer);
+            Buffer = [];
+        }
+        Start = 0;
+        End = 0;
+    }
+
+    /// <summary>A read buffer for the next exchange (after <see cref="ReleaseBuffer"/>).</summary>
+    public void EnsureBuffer()
+    {
+        if (Buffer.Length == 0 && Volatile.Read(ref _disposed) == 0)
+        {
+            Buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        }
+    }
+
     /// <summary>Moves buffered bytes to the front, and grows the buffer when it is full (a large response head).</summary>
     public void MakeRoom(int maxSize)
     {
@@ -72,7 +97,10 @@ internal sealed class Http1Connection : IDisposable
             return;
         }
         Stream.Dispose();
-        ArrayPool<byte>.Shared.Return(Buffer);
+        if (Buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(Buffer);
+        }
         Buffer = [];
     }
 }

@@ -71,6 +71,7 @@ internal sealed partial class PodConnectionPool : IDisposable
         DestinationPrefix = pod.Address.AddressFamily == AddressFamily.InterNetworkV6
             ? $"{scheme}://[{pod.Address}]:{pod.Port}"
             : $"{scheme}://{pod.Address}:{pod.Port}";
+        RequestUris = new Forwarding.RequestUriCache(DestinationPrefix);
     }
 
     private (HttpMessageInvoker, SocketsHttpHandler) CreateInvoker()
@@ -141,6 +142,9 @@ internal sealed partial class PodConnectionPool : IDisposable
 
     /// <summary><c>http://address:port</c> (<c>https://</c> with TLS): where requests to this pod go (never an address from the request).</summary>
     public string DestinationPrefix { get; }
+
+    /// <summary>Request URIs under <see cref="DestinationPrefix"/> by path, for YARP's path (h2c pods).</summary>
+    public Forwarding.RequestUriCache RequestUris { get; }
 
     /// <summary>Upstream connections open now (pooled, in use or warm-but-unused).</summary>
     public int OpenConnections => Volatile.Read(ref _openConnections);
@@ -344,8 +348,7 @@ internal sealed partial class PodConnectionPool : IDisposable
             CloseHttp1(connection);
             return;
         }
-        connection.Start = 0;
-        connection.End = 0;
+        connection.ReleaseBuffer();
         connection.Reused = true;
         connection.IdleSince = _time.GetTimestamp();
         var kept = false;
@@ -415,6 +418,7 @@ internal sealed partial class PodConnectionPool : IDisposable
             if (_time.GetElapsedTime(connection.IdleSince) < _options.Pool.IdleTimeout
                 && (!checkAlive || (_tls is null ? IsAlive(connection.Socket) : IsQuiet(connection.Socket))))
             {
+                connection.EnsureBuffer();
                 return connection;
             }
             connection.Dispose();

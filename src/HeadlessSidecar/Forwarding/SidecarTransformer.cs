@@ -21,8 +21,16 @@ internal sealed class SidecarTransformer : HttpTransformer
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
         proxyRequest.Headers.Remove(RouteResolver.OrdinalHeader);
+        var state = httpContext.Features.GetRequiredFeature<ProxyRequestState>();
         // The handler decided it for this attempt, for both forwarders alike.
-        proxyRequest.Headers.Host = httpContext.Features.GetRequiredFeature<ProxyRequestState>().UpstreamHost;
+        proxyRequest.Headers.Host = state.UpstreamHost;
+        // YARP builds the URI itself when none is set; the pod's cache spares a parse per request (gRPC: always).
+        var request = httpContext.Request;
+        if (!request.QueryString.HasValue && request.Path.Value is { } path && state.Pod?.Pool is { } pool &&
+            string.Equals(destinationPrefix, pool.DestinationPrefix, StringComparison.Ordinal))
+        {
+            proxyRequest.RequestUri = pool.RequestUris.Get(path);
+        }
     }
 
     public override ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)

@@ -53,6 +53,25 @@ public sealed class PodConnectionPoolHttp1Tests : IDisposable
     }
 
     [Fact]
+    public async Task Return_IdleConnection_HoldsNoReadBufferUntilRentedAgain()
+    {
+        using var pool = CreatePool();
+        var first = await pool.RentHttp1Async(allowIdle: true, Ct);
+        using var server = await _listener.AcceptSocketAsync(Ct);
+        Assert.Equal(Http1Connection.BufferSize, first.Buffer.Length);
+
+        pool.ReturnHttp1(first);
+        var idleBuffer = first.Buffer.Length;
+        var second = await pool.RentHttp1Async(allowIdle: true, Ct);
+
+        Assert.Equal(0, idleBuffer);
+        Assert.Same(first, second);
+        Assert.True(second.Buffer.Length >= Http1Connection.BufferSize);
+        Assert.Equal(0, second.Buffered);
+        pool.CloseHttp1(second);
+    }
+
+    [Fact]
     public async Task IdleConnectionClosedByThePod_NotHandedOut()
     {
         using var pool = CreatePool();
