@@ -459,6 +459,29 @@ public sealed class ConfigurationApplierTests
     }
 
     [Fact]
+    public async Task ApplyAsync_LimitsLowered_ApplyToTheNextConnection()
+    {
+        await using var cluster = await TestCluster.StartAsync(1, cancellationToken: Ct);
+        await using var sidecar = await TestSidecar.StartAsync(cluster.Dns.EndPoint, cancellationToken: Ct);
+        using var first = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 1 }) { BaseAddress = new Uri($"http://{sidecar.Listen}/") };
+        Assert.Equal(HttpStatusCode.OK, (await first.GetAsync("/", Ct)).StatusCode);
+        // The sidecar's own client may hold a connection from start-up's readiness wait: gone before the limit counts.
+        sidecar.Client.Dispose();
+
+        var changes = await sidecar.ReloadAsync(s => s["Sidecar:Limits:MaxConnectionsPerListener"] = "1", Ct);
+
+        Assert.Equal(["global: Limits"], changes.Changes);
+        Assert.Equal(HttpStatusCode.OK, (await first.GetAsync("/", Ct)).StatusCode);
+        var metrics = await sidecar.MetricsAsync(Ct);
+        var before = TestSidecar.Series(metrics, "headless_sidecar_limit_rejections_total", ("listener", "web"), ("limit", "connections"));
+        using var second = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = new Uri($"http://{sidecar.Listen}/") };
+        await Assert.ThrowsAsync<HttpRequestException>(() => second.GetAsync("/", Ct));
+        await sidecar.WaitUntilAsync(async ct => TestSidecar.Series(await sidecar.MetricsAsync(ct), "headless_sidecar_limit_rejections_total",
+            ("listener", "web"), ("limit", "connections")) > before, "the refusal counted", Ct);
+        Assert.Equal(HttpStatusCode.OK, (await first.GetAsync("/", Ct)).StatusCode);
+    }
+
+    [Fact]
     public async Task ApplyAsync_AdminListenChanged_LeftAloneAndTheRestApplies()
     {
         await using var cluster = await TestCluster.StartAsync(3, cancellationToken: Ct);
