@@ -390,7 +390,7 @@ public sealed partial class ListenerGroup : IAsyncDisposable
             {
                 // Sniffing waits for the client; the loop goes straight back to accepting.
                 _pending.Enter();
-                _ = SniffAsync(connection);
+                _ = SniffAsync(connection, use?.Limiter ?? Limiter);
             }
             else
             {
@@ -399,7 +399,7 @@ public sealed partial class ListenerGroup : IAsyncDisposable
         }
     }
 
-    private async Task SniffAsync(ConnectionContext connection)
+    private async Task SniffAsync(ConnectionContext connection, ListenerLimiter? limiter)
     {
         try
         {
@@ -436,7 +436,7 @@ public sealed partial class ListenerGroup : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-            Limiter?.Rejected(LimitKind.HeadersTimeout);
+            limiter?.Rejected(LimitKind.HeadersTimeout);
             Log.SniffTimedOut(_logger, Name, connection.ConnectionId, _sniffTimeout);
             await CloseAsync(connection);
         }

@@ -163,6 +163,14 @@ internal sealed partial class ConfigurationApplier : IConfigurationApplier, IDis
         _registry.Swap(next, snapshot);
         _map.Rebuild(snapshot.Values, _retired);
         var goneListens = _listeners.Commit(next);
+        // A listener that changed protocol (a service replaced in place) serves its next connections the new way; the
+        // keep-alive HTTP connections it already has are asked to close, so no later request on them meets a Tcp service.
+        var protocolChanged = diff.Services.Where(d => d.Kind == ServiceChangeKind.Replaced)
+            .Select(d => old.Services[d.Name].Options.Listen).Where(nextListens.Contains).ToHashSet();
+        if (protocolChanged.Count > 0)
+        {
+            _connections.RequestClose(protocolChanged);
+        }
 
         if (diff.DnsChanged)
         {

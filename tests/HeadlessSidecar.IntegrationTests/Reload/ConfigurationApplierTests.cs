@@ -379,6 +379,37 @@ public sealed class ConfigurationApplierTests
     }
 
     [Fact]
+    public async Task ApplyAsync_ProtocolChangedOnTheSameListen_ServesRawTcpThere()
+    {
+        await using var cluster = await TestCluster.StartAsync(1, cancellationToken: Ct);
+        await using var sidecar = await TestSidecar.StartAsync(cluster.Dns.EndPoint, cancellationToken: Ct);
+        using (var before = await sidecar.Client.GetAsync("/", Ct))
+        {
+            Assert.Equal("web-0", before.Headers.GetValues("X-Headless-Pod").Single());
+        }
+
+        var changes = await sidecar.ReloadAsync(s => s["Sidecar:Services:web:Protocol"] = "Tcp", Ct);
+
+        Assert.Equal(["service web: replaced (Protocol)"], changes.Changes);
+        await sidecar.WaitForPodsAsync(["web-0"], cancellationToken: Ct);
+        // Bytes pass through untouched now: the pod's own answer, without the headers the HTTP proxy adds.
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(sidecar.Listen, Ct);
+        await socket.SendAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: raw\r\nConnection: close\r\n\r\n"), SocketFlags.None, Ct);
+        var answer = new StringBuilder();
+        var buffer = new byte[4096];
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        limit.CancelAfter(TimeSpan.FromSeconds(10));
+        int read;
+        while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None, limit.Token)) > 0)
+        {
+            answer.Append(Encoding.ASCII.GetString(buffer, 0, read));
+        }
+        Assert.StartsWith("HTTP/1.1 200", answer.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("X-Headless-Pod", answer.ToString(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task ApplyAsync_ListenAddressBusy_ThrowsNamingTheKeyAndChangesNothing()
     {
         await using var cluster = await TestCluster.StartAsync(3, cancellationToken: Ct);
@@ -411,10 +442,10 @@ public sealed class ConfigurationApplierTests
     {
         await using var cluster = await TestCluster.StartAsync(3, cancellationToken: Ct);
         var address = IPAddress.Loopback;
-        var oldBase = LoopbackAddresses.FreePort(address);
+        var oldBase = FreePortRun(address, 3);
         await using var sidecar = await TestSidecar.StartAsync(cluster.Dns.EndPoint, s => s["Sidecar:Services:web:OrdinalPortBase"] = $"{oldBase}", cancellationToken: Ct);
         await sidecar.WaitUntilAsync(ct => Poll.AcceptsTcpAsync(new IPEndPoint(address, oldBase + 2), ct), "old ordinal ports open", Ct);
-        var newBase = LoopbackAddresses.FreePort(address);
+        var newBase = FreePortRun(address, 3);
 
         var changes = await sidecar.ReloadAsync(s => s["Sidecar:Services:web:OrdinalPortBase"] = $"{newBase}", Ct);
 
@@ -455,9 +486,8 @@ public sealed class ConfigurationApplierTests
         var extra = NewListen();
         await using var sidecar = await TestSidecar.StartAsync(cluster.Dns.EndPoint, cancellationToken: Ct);
         await sidecar.WaitForPodsAsync(["web-0", "web-1", "web-2"], cancellationToken: Ct);
-        var load = new LoadLoop();
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var running = load.RunAsync(new Uri($"http://{sidecar.Listen}/"), workers: 4, perWorker: 100_000, cancellationToken: stop.Token);
+        var load = new ReloadLoad(new Uri($"http://{sidecar.Listen}/"), workers: 4);
+        var running = load.RunAsync(Ct);
 
         // Every kind of change in turn: in place, new policy, new pools, a service added and removed, global settings.
         Action<Dictionary<string, string?>>[] changes =
@@ -486,26 +516,98 @@ public sealed class ConfigurationApplierTests
         var reloads = 0;
         foreach (var change in changes)
         {
-            var completedBefore = load.Completed;
-            await sidecar.WaitUntilAsync(_ => Task.FromResult(load.Completed >= completedBefore + 50), "requests between reloads", Ct);
+            var before = load.Requests;
+            await sidecar.WaitUntilAsync(_ => Task.FromResult(load.Requests >= before + 100), "requests between reloads", Ct);
             await sidecar.ReloadAsync(change, Ct);
             reloads++;
         }
-        var completedAtEnd = load.Completed;
-        await sidecar.WaitUntilAsync(_ => Task.FromResult(load.Completed >= completedAtEnd + 200), "requests after the last reload", Ct);
-        await stop.CancelAsync();
-        try
+        var atEnd = load.Requests;
+        await sidecar.WaitUntilAsync(_ => Task.FromResult(load.Requests >= atEnd + 200), "requests after the last reload", Ct);
+        await load.StopAsync(running);
+
+        Output?.WriteLine($"under load (4 connections): {load.Requests} requests, {load.Failed} failed, {reloads} reloads; first failures: {load.FirstFailures}");
+        Assert.Equal(20, reloads);
+        Assert.True(load.Failed == 0, load.FirstFailures);
+    }
+
+    /// <summary>Keep-alive clients sending GETs back to back until stopped; every answer but a 200 is a failure.</summary>
+    private sealed class ReloadLoad(Uri baseAddress, int workers)
+    {
+        private volatile bool _stopped;
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _failures = new();
+        private int _requests;
+        private int _failed;
+
+        public int Requests => Volatile.Read(ref _requests);
+
+        public int Failed => Volatile.Read(ref _failed);
+
+        public string FirstFailures => string.Join("; ", _failures.Take(5));
+
+        public Task RunAsync(CancellationToken cancellationToken) => Task.WhenAll(Enumerable.Range(0, workers).Select(async _ =>
         {
+            using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(10) };
+            while (!_stopped && !cancellationToken.IsCancellationRequested)
+            {
+                try
+                {
+                    using var response = await client.GetAsync("/", cancellationToken);
+                    await response.Content.ReadAsByteArrayAsync(cancellationToken);
+                    if (response.StatusCode != HttpStatusCode.OK)
+                    {
+                        Fail($"{(int)response.StatusCode} {string.Join(",", response.Headers.TryGetValues("X-Headless-Error", out var e) ? e : [])}");
+                    }
+                }
+                catch (HttpRequestException ex)
+                {
+                    Fail(ex.Message);
+                }
+                Interlocked.Increment(ref _requests);
+            }
+        }));
+
+        public async Task StopAsync(Task running)
+        {
+            _stopped = true;
             await running;
         }
-        catch (OperationCanceledException)
-        {
-        }
 
-        var requests = load.Results.Count(r => r.Error is null || !r.Error.StartsWith("TaskCanceledException", StringComparison.Ordinal));
-        var failed = load.Results.Count(r => r.Status != HttpStatusCode.OK && !(r.Error?.StartsWith("TaskCanceledException", StringComparison.Ordinal) ?? false));
-        Output?.WriteLine($"under load: {requests} requests, {failed} failed, {reloads} reloads; {load.Describe()}");
-        Assert.Equal(20, reloads);
-        Assert.True(failed == 0, load.Describe());
+        private void Fail(string what)
+        {
+            Interlocked.Increment(ref _failed);
+            _failures.Enqueue(what);
+        }
+    }
+
+    /// <summary>The first of <paramref name="count"/> consecutive ports that can all be bound now.</summary>
+    private static int FreePortRun(IPAddress address, int count)
+    {
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            var first = LoopbackAddresses.FreePort(address);
+            if (first + count - 1 > IPEndPoint.MaxPort)
+            {
+                continue;
+            }
+            var sockets = new List<Socket>();
+            try
+            {
+                for (var port = first; port < first + count; port++)
+                {
+                    var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                    sockets.Add(socket);
+                    socket.Bind(new IPEndPoint(address, port));
+                }
+                return first;
+            }
+            catch (SocketException)
+            {
+            }
+            finally
+            {
+                sockets.ForEach(s => s.Dispose());
+            }
+        }
+        throw new InvalidOperationException($"no {count} consecutive free ports on {address}");
     }
 }
