@@ -133,7 +133,9 @@ internal sealed partial class ConfigurationReloader : IHostedService, IDisposabl
         }
         catch (Exception ex)
         {
+            // The applier leaves the running configuration as it was when it throws; a failure all the same.
             Log.Crashed(_logger, ex);
+            _metrics.Failed();
         }
     }
 

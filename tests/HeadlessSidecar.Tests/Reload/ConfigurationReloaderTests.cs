@@ -274,6 +274,19 @@ public sealed class ConfigurationReloaderTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task FileChange_ApplierFailsUnexpectedly_CountedAsFailureAndLogged()
+    {
+        await StartAsync(Config());
+        _applier!.Refuse = new InvalidOperationException("a bug");
+        await File.WriteAllTextAsync(ConfigPath, Config(loadBalancing: "LeastRequests"), Ct);
+        ElapseUntilApplied();
+
+        Assert.Equal(1, Reloads("failure"));
+        Assert.False(_metrics.LastSuccessful);
+        Assert.Contains("Configuration reload failed unexpectedly; the running configuration is kept.", _log.Messages);
+    }
+
+    [Fact]
     public async Task FileChange_RestartRequired_NamedAndCountedAsSuccess()
     {
         await StartAsync(Config());
@@ -302,7 +315,7 @@ public sealed class ConfigurationReloaderTests : IAsyncDisposable
 
         public List<SidecarOptions> Applied { get; } = [];
 
-        public ConfigurationApplyException? Refuse { get; set; }
+        public Exception? Refuse { get; set; }
 
         public IReadOnlyList<string> RestartRequired { get; set; } = [];
 
