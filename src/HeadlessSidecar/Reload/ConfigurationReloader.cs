@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using HeadlessSidecar.Commands;
 using HeadlessSidecar.Configuration;
 using HeadlessSidecar.FileWatching;
@@ -132,7 +133,9 @@ internal sealed partial class ConfigurationReloader : IHostedService, IDisposabl
         }
         catch (Exception ex)
         {
+            // The applier leaves the running configuration as it was when it throws; a failure all the same.
             Log.Crashed(_logger, ex);
+            _metrics.Failed();
         }
     }
 
@@ -153,12 +156,21 @@ internal sealed partial class ConfigurationReloader : IHostedService, IDisposabl
                 return;
             }
             var recovered = _fileProblem is not null;
-            _fileProblem = null;
-            if (files.Version == _seenVersion && !recovered && !triggers.HasFlag(ReloadTrigger.Signal))
+            if (files.Version == _seenVersion)
             {
-                // The same content again (rewritten, touched, or changed and changed back within a burst): no reload.
-                return;
+                if (!recovered && !triggers.HasFlag(ReloadTrigger.Signal))
+                {
+                    // The same content again (rewritten, touched, or changed and changed back within a burst): no reload.
+                    return;
+                }
+                if (recovered && !triggers.HasFlag(ReloadTrigger.Signal) && !StillOnDisk(files))
+                {
+                    // Readable again with new content: the watcher publishes it once two polls read it alike, and that is
+                    // the reload (one, not one now and one then).
+                    return;
+                }
             }
+            _fileProblem = null;
             _seenVersion = files.Version;
         }
 
@@ -215,6 +227,26 @@ internal sealed partial class ConfigurationReloader : IHostedService, IDisposabl
             Log.Problem(_logger, problem);
         }
         _metrics.Failed();
+    }
+
+    /// <summary>Whether the files hold the content of <paramref name="files"/> now.</summary>
+    private static bool StillOnDisk(FileSetSnapshot files)
+    {
+        foreach (var file in files.Files)
+        {
+            try
+            {
+                if (!string.Equals(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(file.Path))), file.Hash, StringComparison.Ordinal))
+                {
+                    return false;
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /// <summary>The watcher's <c>'PATH' does not exist</c> named as start-up names that file.</summary>

@@ -218,6 +218,25 @@ public sealed class ConfigurationReloaderTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task FileDeleted_RestoredWithNewContent_OneReload()
+    {
+        await StartAsync(Config());
+        File.Delete(ConfigPath);
+        ElapseUntilApplied();
+        Assert.Equal(1, Reloads("failure"));
+
+        await File.WriteAllTextAsync(ConfigPath, Config(loadBalancing: "LeastRequests"), Ct);
+        ElapseUntilApplied();
+        Elapse(TimeSpan.FromSeconds(10));
+
+        // Readable again, then published once two polls read it alike: one reload, of the new content.
+        var applied = Assert.Single(_applier!.Applied);
+        Assert.Equal(LoadBalancingMode.LeastRequests, applied.Services[0].LoadBalancing);
+        Assert.Equal(1, Reloads("success"));
+        Assert.True(_metrics.LastSuccessful);
+    }
+
+    [Fact]
     public async Task Signal_UnchangedContent_ReadsAgainAndCounts()
     {
         var reloader = await StartAsync(Config());
@@ -255,6 +274,19 @@ public sealed class ConfigurationReloaderTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task FileChange_ApplierFailsUnexpectedly_CountedAsFailureAndLogged()
+    {
+        await StartAsync(Config());
+        _applier!.Refuse = new InvalidOperationException("a bug");
+        await File.WriteAllTextAsync(ConfigPath, Config(loadBalancing: "LeastRequests"), Ct);
+        ElapseUntilApplied();
+
+        Assert.Equal(1, Reloads("failure"));
+        Assert.False(_metrics.LastSuccessful);
+        Assert.Contains("Configuration reload failed unexpectedly; the running configuration is kept.", _log.Messages);
+    }
+
+    [Fact]
     public async Task FileChange_RestartRequired_NamedAndCountedAsSuccess()
     {
         await StartAsync(Config());
@@ -283,7 +315,7 @@ public sealed class ConfigurationReloaderTests : IAsyncDisposable
 
         public List<SidecarOptions> Applied { get; } = [];
 
-        public ConfigurationApplyException? Refuse { get; set; }
+        public Exception? Refuse { get; set; }
 
         public IReadOnlyList<string> RestartRequired { get; set; } = [];
 
