@@ -6,8 +6,7 @@ namespace HeadlessSidecar.Benchmarks;
 
 /// <summary>
 /// <see cref="ServiceRuntime.PickBalanced(IReadOnlyList{PodState}?, string?)"/> per policy: a first attempt
-/// (nothing tried) and a retry (one pod tried, as the proxy handler passes it), over 3 and 100 pods; and the
-/// latency sample every attempt records for <c>PeakEwma</c>.
+/// (nothing tried) and a retry (one pod tried, as the proxy handler passes it), over 3 and 100 pods.
 /// </summary>
 [MemoryDiagnoser]
 public class BalancingBenchmarks
@@ -54,12 +53,4 @@ public class BalancingBenchmarks
 
     [Benchmark]
     public bool HasUntriedCandidate() => _service.HasUntriedCandidate(_oneTried);
-
-    /// <summary>The latency feed, once per attempt whatever the policy: a pod's answer updating its estimate.</summary>
-    [Benchmark]
-    public void ObserveLatency()
-    {
-        var latency = _service.Table.Pods[0].Latency;
-        latency.Observe(latency.Now() - 10_000);
-    }
 }
