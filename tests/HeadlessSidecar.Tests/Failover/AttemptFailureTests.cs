@@ -22,6 +22,19 @@ public class AttemptFailureTests
         var failure = AttemptFailure.Classify(ForwarderError.Request, new HttpRequestException("timed out", new TimeoutException()));
         Assert.Equal("connect_error", failure.Reason);
         Assert.False(failure.RequestSent);
+        Assert.True(failure.ConnectTimedOut);
+    }
+
+    [Theory]
+    [InlineData(SocketError.ConnectionRefused, false)]
+    [InlineData(SocketError.HostUnreachable, false)]
+    [InlineData(SocketError.TimedOut, true)]
+    public void Classify_ConnectionErrorFromHandler_TimedOutOnlyForATimeout(SocketError error, bool timedOut)
+    {
+        var failure = AttemptFailure.Classify(ForwarderError.Request,
+            new HttpRequestException(HttpRequestError.ConnectionError, "connect", new SocketException((int)error)));
+        Assert.Equal("connect_error", failure.Reason);
+        Assert.Equal(timedOut, failure.ConnectTimedOut);
     }
 
     [Fact]

@@ -37,6 +37,36 @@ public class ServiceRuntimeTests
     }
 
     [Fact]
+    public void RecordFailure_Unresponsive_EjectsAtOnceAndForgetsTheLatency()
+    {
+        var (web, time) = Create(3);
+        using (web)
+        {
+            var pod = web.Table.Pods[1];
+            var started = pod.Latency.Now();
+            time.Advance(TimeSpan.FromSeconds(1));
+            pod.Latency.ObserveFailure(started);
+            web.RecordFailure(pod, "connect_error", unresponsive: true);
+            Assert.False(pod.IsUsable);
+            Assert.Equal("connect_error", pod.Health.EjectReason);
+            // Back after EjectFor it is tried at once, not kept out by the second it cost before.
+            Assert.False(pod.Latency.HasSample);
+        }
+    }
+
+    [Fact]
+    public void RecordFailure_UnresponsiveButPanicGuard_NotEjected()
+    {
+        var (web, _) = Create(1);
+        using (web)
+        {
+            var pod = web.Table.Pods[0];
+            web.RecordFailure(pod, "timeout", unresponsive: true);
+            Assert.True(pod.IsUsable);
+        }
+    }
+
+    [Fact]
     public void RecordFailure_EjectFor_PodReturnsWithoutActiveHealth()
     {
         var (web, time) = Create(3, o => o.Health.ConsecutiveFailures = 1);
