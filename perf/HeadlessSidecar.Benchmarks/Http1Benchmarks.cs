@@ -1,14 +1,16 @@
 using System.Buffers;
 using System.Text;
 using BenchmarkDotNet.Attributes;
+using HeadlessSidecar.Forwarding;
 using HeadlessSidecar.Forwarding.Http1;
 using Microsoft.AspNetCore.Http;
 
 namespace HeadlessSidecar.Benchmarks;
 
 /// <summary>
-/// The lean HTTP/1.1 forwarder's own per-request work: writing the upstream request head from the app's
-/// headers, parsing the pod's response head, and decoding a chunked body. Sockets and Kestrel are not measured.
+/// The lean HTTP/1.1 forwarder's own per-request work: the inbound framing check, writing the upstream request
+/// head from the app's headers, parsing the pod's response head, and decoding a chunked body. Sockets and Kestrel
+/// are not measured.
 /// </summary>
 [MemoryDiagnoser]
 public class Http1Benchmarks
@@ -22,6 +24,7 @@ public class Http1Benchmarks
     private readonly Http1HeaderRange[] _headers = new Http1HeaderRange[Http1ResponseParser.MaxHeaders];
     private readonly ArrayBufferWriter<byte> _output = new(4096);
     private HeaderDictionary _requestHeaders = null!;
+    private HttpRequest _request = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -36,7 +39,18 @@ public class Http1Benchmarks
             ["X-Headless-Ordinal"] = "1",
             ["Connection"] = "keep-alive",
         };
+        var context = new DefaultHttpContext();
+        context.Request.Protocol = "HTTP/1.1";
+        context.Request.Method = "GET";
+        foreach (var (name, value) in _requestHeaders)
+        {
+            context.Request.Headers[name] = value;
+        }
+        _request = context.Request;
     }
+
+    [Benchmark]
+    public bool CheckRequestFraming() => RequestFraming.Check(_request) is null;
 
     [Benchmark]
     public int ParseResponseHead()

@@ -30,19 +30,9 @@ internal static class RequestFraming
     {
         var http1 = HttpProtocol.IsHttp11(request.Protocol) || HttpProtocol.IsHttp10(request.Protocol);
         var headers = request.Headers;
-        foreach (var header in headers)
+        if (CheckFields(headers, pseudoAllowed: !http1) is { } fieldProblem)
         {
-            if (!IsFieldName(header.Key, pseudoAllowed: !http1))
-            {
-                return Bad($"header name '{Printable(header.Key)}' is not a token (RFC 9110 5.1)");
-            }
-            foreach (var value in header.Value)
-            {
-                if (value is not null && value.AsSpan().ContainsAny(ControlChars))
-                {
-                    return Bad($"header '{header.Key}' has a control character in its value");
-                }
-            }
+            return fieldProblem;
         }
         var codings = headers.TransferEncoding;
         if (codings.Count == 0)
@@ -58,6 +48,26 @@ internal static class RequestFraming
             return Bad("both Content-Length and Transfer-Encoding: the body's length is ambiguous (RFC 9112 6.3)");
         }
         return CheckCodings(codings);
+    }
+
+    private static FramingProblem? CheckFields(IHeaderDictionary headers, bool pseudoAllowed)
+    {
+        using var fields = new PooledHeaderFields(headers);
+        foreach (var (name, values) in fields.Fields)
+        {
+            if (!IsFieldName(name, pseudoAllowed))
+            {
+                return Bad($"header name '{Printable(name)}' is not a token (RFC 9110 5.1)");
+            }
+            foreach (var value in values)
+            {
+                if (value is not null && value.AsSpan().ContainsAny(ControlChars))
+                {
+                    return Bad($"header '{name}' has a control character in its value");
+                }
+            }
+        }
+        return null;
     }
 
     /// <summary>

@@ -23,15 +23,16 @@ internal static class Http1RequestWriter
         WriteBytes(output, "\r\n"u8);
         var connection = headers.Connection;
         var listed = connection.Count > 0 && ListsOtherHeaders(connection) ? connection : default;
-        foreach (var header in headers)
+        using var fields = new PooledHeaderFields(headers);
+        foreach (var (name, values) in fields.Fields)
         {
-            if (IsHopByHopOrOurs(header.Key) || listed.Count > 0 && IsListed(listed, header.Key))
+            if (IsHopByHopOrOurs(name) || listed.Count > 0 && IsListed(listed, name))
             {
                 continue;
             }
-            foreach (var value in header.Value)
+            foreach (var value in values)
             {
-                WriteLatin1(output, header.Key);
+                WriteLatin1(output, name);
                 WriteBytes(output, ": "u8);
                 WriteLatin1(output, value);
                 WriteBytes(output, "\r\n"u8);
