@@ -127,14 +127,8 @@ internal sealed class SidecarHost : IAsyncDisposable
         // A sidecar shares a core or two with its app: every hop from the socket thread to the thread pool is a
         // context switch (2.6 per request measured, 0.8 inline; CPU per request -14 %, issue 6). Inline only when
         // the runtime inlines socket completions too (SocketScheduling), else app code would hop anyway.
-        // Kestrel's default waits for data with a zero-byte receive before each read, which on Linux is a one-byte
-        // peek that fails, then a peek and the read once epoll says so: one more recv per request than reading
-        // straight into a buffer (issue 17). The price is a 4 KiB pool block per open app connection while it idles.
-        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions>(o =>
-        {
-            o.UnsafePreferInlineScheduling = SocketScheduling.InlineCompletions;
-            o.WaitForDataBeforeAllocatingBuffer = false;
-        });
+        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions>(
+            o => o.UnsafePreferInlineScheduling = SocketScheduling.InlineCompletions);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
