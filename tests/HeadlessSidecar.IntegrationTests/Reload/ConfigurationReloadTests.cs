@@ -47,7 +47,7 @@ public sealed class ConfigurationReloadTests(ITestOutputHelper output)
         // Each problem on a log line of its own, as `validate` prints it.
         await sidecar.WaitForLogAsync("] Sidecar:Services:web:LoadBalancing: 'Fastest' is not one of", Ct);
         Assert.Contains("Configuration reload failed (file change): 1 problem(s), the running configuration is unchanged.", sidecar.Log, StringComparison.Ordinal);
-        Assert.Equal("RoundRobin", await sidecar.WebSettingAsync("LoadBalancing", Ct));
+        Assert.Equal("PeakEwma", await sidecar.WebSettingAsync("LoadBalancing", Ct));
         await AssertServesAsync(sidecar);
 
         var written = Stopwatch.StartNew();

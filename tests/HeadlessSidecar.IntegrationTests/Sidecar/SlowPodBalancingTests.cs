@@ -8,6 +8,8 @@ namespace HeadlessSidecar.IntegrationTests.Sidecar;
 /// policy it must get at most 10 % of balanced requests within 10 s, for a serial client and for 8 concurrent
 /// requests, and its share must come back when it recovers. The other policies run the same load for comparison.
 /// </summary>
+// Measures shares and times: run alone, like the fault matrix, not beside other tests' load on the same cores.
+[Collection(Faults.FaultMatrixGroup.Name)]
 public sealed class SlowPodBalancingTests
 {
     private static readonly TimeSpan Fast = TimeSpan.FromMilliseconds(5);

@@ -12,6 +12,8 @@ namespace HeadlessSidecar.IntegrationTests.Sidecar;
 /// <c>Timeouts:PerTry</c> set and costs the app at most the requests in flight; a black-holed pod (its SYNs dropped)
 /// costs at most one <c>Timeouts:Connect</c> to at most 1 % of requests before it is ejected.
 /// </summary>
+// Measures shares and times: run alone, like the fault matrix, not beside other tests' load on the same cores.
+[Collection(Faults.FaultMatrixGroup.Name)]
 public sealed class UnresponsivePodTests
 {
     private const string Victim = "web-1";
