@@ -22,6 +22,16 @@ internal sealed class PodLatency
     public static readonly TimeSpan FailurePenalty = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
+    /// An idle pod not sampled for this long costs nothing for one pick: it gets one request to be measured again,
+    /// and that sample alone ranks it from then on.
+    /// Decay alone would take <c>DecayTime × ln(its cost / its peers')</c>: over a minute for a pod that refused one
+    /// connection (the failure penalty against sub-millisecond peers) before a recovered pod saw traffic again. A
+    /// pod that is still slow pays one request per interval: a quarter of a percent of a serial client's requests
+    /// at 5 ms each.
+    /// </summary>
+    public static readonly TimeSpan RevisitAfter = TimeSpan.FromSeconds(2);
+
+    /// <summary>
     /// The cost of a pod with no sample yet that is already busy: it is tried at once when idle (it must be sampled
     /// to be ranked), but only one request at a time until it first answers.
     /// </summary>
@@ -33,6 +43,7 @@ internal sealed class PodLatency
     private readonly TimeProvider _time;
     private readonly double _decayTicks;
     private readonly double _penaltyTicks;
+    private readonly long _revisitTicks;
     private readonly Lock _lock = new();
     // Seconds × TimestampFrequency, as doubles: the unit does not matter to a comparison of costs.
     private double _estimate;
@@ -46,6 +57,7 @@ internal sealed class PodLatency
         _time = time;
         _decayTicks = DecayTime.TotalSeconds * time.TimestampFrequency;
         _penaltyTicks = FailurePenalty.TotalSeconds * time.TimestampFrequency;
+        _revisitTicks = (long)(RevisitAfter.TotalSeconds * time.TimestampFrequency);
     }
 
     /// <summary>Whether the pod has answered or failed at least once.</summary>
@@ -81,12 +93,16 @@ internal sealed class PodLatency
     /// </summary>
     public double Cost(int pending)
     {
-        var estimate = EstimateAt(_time.GetTimestamp());
+        var now = _time.GetTimestamp();
         if (pending > 0 && !_sampled)
         {
             return UnsampledBusyCost;
         }
-        return estimate * (pending + 1);
+        if (pending == 0 && now - Volatile.Read(ref _updatedAt) >= _revisitTicks)
+        {
+            return 0;
+        }
+        return EstimateAt(now) * (pending + 1);
     }
 
     /// <summary>
@@ -123,8 +139,10 @@ internal sealed class PodLatency
             // the estimate towards it, the more the longer since the last one, and at least MinimumPull of the
             // way: with time alone, one scheduling hiccup of a busy pod would rank it for seconds as if it were
             // slow, and a pod ten times slower would look no worse than its peers' worst moments.
+            // A pod sampled after RevisitAfter of rest (a revisit) is ranked by this sample alone.
             var weight = Math.Min(decay, 1 - MinimumPull);
-            var next = !_sampled || sample > current ? sample : current * weight + sample * (1 - weight);
+            var fresh = !_sampled || now - _updatedAt >= _revisitTicks;
+            var next = fresh || sample > current ? sample : current * weight + sample * (1 - weight);
             Volatile.Write(ref _estimate, next);
             Volatile.Write(ref _updatedAt, now);
             _sampled = true;

@@ -40,9 +40,16 @@ public sealed class Http2AbuseTests
         {
             while (!attack.IsCancellationRequested)
             {
-                if (await FloodAsync(sidecar, attack.Token) is { } closedAfter)
+                try
                 {
-                    closes.Add(closedAfter);
+                    if (await FloodAsync(sidecar, attack.Token) is { } closedAfter)
+                    {
+                        closes.Add(closedAfter);
+                    }
+                }
+                catch (OperationCanceledException) when (attack.IsCancellationRequested)
+                {
+                    // Stopped mid-connect or mid-flood: the attack is over, not failed.
                 }
             }
         }, Ct)).ToArray();
@@ -70,10 +77,13 @@ public sealed class Http2AbuseTests
         await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => RapidResetAsync(sidecar, streams: 500, pod: null)));
 
         // Streams the pod already works on (it holds each 3 s), then reset: their upstream requests end at once.
-        var held = Enumerable.Range(0, 4).Select(_ => RapidResetAsync(sidecar, streams: 50, pod: pod)).ToArray();
+        // The resets wait for the gate: sent as soon as the pod had seen some requests, they could overtake the rest.
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = Enumerable.Range(0, 4).Select(_ => RapidResetAsync(sidecar, streams: 50, pod: pod, resetGate: gate.Task)).ToArray();
         var podRequests = 0;
         await Poll.UntilAsync(async ct => (podRequests = await ActiveRequestsAsync(sidecar, ct)) >= 150, "reset streams' requests at the pod", cancellationToken: Ct);
         var resetStarted = Stopwatch.GetTimestamp();
+        gate.SetResult();
         await Task.WhenAll(held);
         await Poll.UntilAsync(async ct => await ActiveRequestsAsync(sidecar, ct) == 0, "no request in flight to the pod",
             timeout: TimeSpan.FromSeconds(2), describe: sidecar.Process.Describe, cancellationToken: Ct);
@@ -170,10 +180,10 @@ public sealed class Http2AbuseTests
 
     /// <summary>
     /// HEADERS (a request the pod holds 3 s) and RST_STREAM(CANCEL) for each stream: in one write when
-    /// <paramref name="pod"/> is null, else the resets once the pod has seen the requests. Then reads until the
+    /// <paramref name="pod"/> is null, else the resets once the pod has seen the requests and <paramref name="resetGate"/> opened. Then reads until the
     /// sidecar closes the connection (or 5 s passed).
     /// </summary>
-    private static async Task RapidResetAsync(ProcessSidecar sidecar, int streams, LoopbackHttpPod? pod)
+    private static async Task RapidResetAsync(ProcessSidecar sidecar, int streams, LoopbackHttpPod? pod, Task? resetGate = null)
     {
         using var client = new TcpClient();
         await client.ConnectAsync(sidecar.AppEndPoint, Ct);
@@ -194,6 +204,10 @@ public sealed class Http2AbuseTests
             if (pod is not null)
             {
                 await Poll.UntilAsync(_ => Task.FromResult(pod.RequestCount >= seen + streams / 2), "requests at the pod", cancellationToken: Ct);
+                if (resetGate is not null)
+                {
+                    await resetGate.WaitAsync(Ct);
+                }
                 await stream.WriteAsync(resets.ToArray(), Ct);
                 return;
             }

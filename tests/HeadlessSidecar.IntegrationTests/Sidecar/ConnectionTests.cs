@@ -17,7 +17,13 @@ public sealed class ConnectionTests
     public async Task WarmConnections_OpenOnDiscoveryAndFirstRequestsUseThem()
     {
         await using var cluster = await TestCluster.StartAsync(2, cancellationToken: Ct);
-        await using var sidecar = await TestSidecar.StartAsync(cluster.Dns.EndPoint, s => s["Sidecar:Services:web:Pool:WarmConnections"] = "2", cancellationToken: Ct);
+        await using var sidecar = await TestSidecar.StartAsync(cluster.Dns.EndPoint, s =>
+        {
+            s["Sidecar:Services:web:Pool:WarmConnections"] = "2";
+            // Alternating pods: each pod's next request finds its previous connection back in the pool. PeakEwma may
+            // send both clients' next requests to one pod before its last connection is returned, opening a third.
+            s["Sidecar:Services:web:LoadBalancing"] = "RoundRobin";
+        }, cancellationToken: Ct);
         await sidecar.WaitForPodsAsync(["web-0", "web-1"], cancellationToken: Ct);
         // Opened before any request: the pods see two connections each.
         await sidecar.WaitUntilAsync(_ => Task.FromResult(cluster.Pods.Pods.All(p => p.ConnectionCount == 2)), "2 warm connections per pod", Ct);

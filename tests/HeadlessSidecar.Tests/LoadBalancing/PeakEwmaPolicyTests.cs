@@ -97,8 +97,12 @@ public class PeakEwmaPolicyTests
         var started = pods[1].Latency.Now();
         _time.Advance(TimeSpan.FromMilliseconds(1));
         pods[1].Latency.ObserveFailure(started);
-        var counts = Serial(policy, pods, _ => TimeSpan.FromMilliseconds(5), TimeSpan.FromSeconds(5));
+        var counts = Serial(policy, pods, _ => TimeSpan.FromMilliseconds(5), PodLatency.RevisitAfter - TimeSpan.FromMilliseconds(100));
         Assert.Equal(0, counts["web-1"]);
+
+        // Then it is revisited: one request measures it again, and a pod that answers fast now takes its share back.
+        counts = Serial(policy, pods, _ => TimeSpan.FromMilliseconds(5), TimeSpan.FromSeconds(2));
+        Assert.True(counts["web-1"] > 20, $"web-1 got {counts["web-1"]} of {counts.Values.Sum()}");
     }
 
     [Fact]

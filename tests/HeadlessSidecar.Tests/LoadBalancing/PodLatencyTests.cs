@@ -118,6 +118,28 @@ public class PodLatencyTests
     }
 
     [Fact]
+    public void Cost_IdleLongerThanRevisitAfter_ZeroForOnePickThenRankedAgain()
+    {
+        var latency = new PodLatency(_time);
+        var started = latency.Now();
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        latency.ObserveFailure(started);
+        _time.Advance(PodLatency.RevisitAfter - TimeSpan.FromMilliseconds(1));
+        Assert.True(latency.Cost(0) > 0);
+        Assert.True(latency.Estimate > TimeSpan.FromMilliseconds(200));
+
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(0, latency.Cost(0));
+        // Only while idle: a request already open there means it is being sampled now.
+        Assert.True(latency.Cost(1) > 0);
+
+        // The revisit's answer (fast now) ranks it by what it does now.
+        Answer(latency, TimeSpan.FromMilliseconds(1));
+        Assert.True(latency.Cost(0) > 0);
+        Assert.True(latency.Estimate < TimeSpan.FromMilliseconds(30), $"estimate {latency.Estimate}");
+    }
+
+    [Fact]
     public void Reset_AfterPenalty_UnsampledAgain()
     {
         var latency = new PodLatency(_time);
