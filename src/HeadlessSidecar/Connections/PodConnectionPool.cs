@@ -51,6 +51,8 @@ internal sealed partial class PodConnectionPool : IDisposable
     // Pool:MaxConnectionsPerPod for the lean path: a slot per connection busy with a request.
     private readonly SemaphoreSlim? _http1Slots;
     private readonly TimeProvider _time;
+    private readonly Action _noteClosedUnread;
+    private int _closedUnread;
     private ITimer? _idleSweep;
 
     public PodConnectionPool(PodEndpoint pod, ServiceOptions options, ILogger logger, TimeProvider? time = null, TlsConnector? tls = null)
@@ -59,6 +61,7 @@ internal sealed partial class PodConnectionPool : IDisposable
         _options = options;
         _logger = logger;
         _time = time ?? TimeProvider.System;
+        _noteClosedUnread = () => Interlocked.Increment(ref _closedUnread);
         _tls = tls;
         _alpn = options.Protocol == ServiceProtocol.Tcp ? TlsAlpn.None : options.UpstreamHttpVersion.Major >= 2 ? TlsAlpn.Http2 : TlsAlpn.Http11;
         _handlerGeneration = tls?.Generation ?? 0;
@@ -213,8 +216,18 @@ internal sealed partial class PodConnectionPool : IDisposable
     private async ValueTask<Stream> ConnectTlsAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
         var (_, stream, _) = await TakeWarmOrConnectTlsAsync(cancellationToken);
+        if (stream is PodSslStream pod)
+        {
+            pod.ClosedUnread = _noteClosedUnread;
+        }
         return stream;
     }
+
+    /// <summary>
+    /// How many of this pool's handler connections the pod ended before sending any application data (over HTTP/2:
+    /// before its SETTINGS). A rise during an attempt tells a refused client certificate from a reset stream.
+    /// </summary>
+    public int ClosedUnread => Volatile.Read(ref _closedUnread);
 
     /// <summary>
     /// With TLS: a warm connection of the current material if one is still alive, else a new one within

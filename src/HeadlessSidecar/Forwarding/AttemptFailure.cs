@@ -20,9 +20,9 @@ internal readonly record struct AttemptFailure(string Reason, bool RequestSent, 
     public static AttemptFailure PerTryTimeout(TimeSpan perTry) => new(Timeout, RequestSent: true, $"no response headers within Timeouts:PerTry ({perTry})");
 
     /// <summary>Classifies a failed forward from YARP's error and the exception behind it.</summary>
-    public static AttemptFailure Classify(ForwarderError error, Exception? exception, bool http2OverTls = false)
+    public static AttemptFailure Classify(ForwarderError error, Exception? exception, bool http2OverTls = false, bool closedUnread = false)
     {
-        if (ClassifyTls(exception, http2OverTls) is { } tls)
+        if (ClassifyTls(exception, http2OverTls, closedUnread) is { } tls)
         {
             return tls;
         }
@@ -58,22 +58,29 @@ internal readonly record struct AttemptFailure(string Reason, bool RequestSent, 
     /// <remarks>
     /// A .NET pod (Kestrel) checks the client certificate after its TLS handshake and just closes the connection, with
     /// no alert; over h2 the handler then reports that the HTTP/2 handshake never completed (no SETTINGS from the pod,
-    /// no request sent). With <paramref name="http2OverTls"/> that is taken for the refusal it almost always is.
+    /// no request sent). With <paramref name="http2OverTls"/> that is taken for the refusal it almost always is; so is
+    /// any failure while the pod ended one of its new connections before sending a byte (<paramref name="closedUnread"/>):
+    /// a request already started on that connection fails with its own body's cancellation instead.
     /// </remarks>
-    public static AttemptFailure? ClassifyTls(Exception? exception, bool http2OverTls = false)
+    public static AttemptFailure? ClassifyTls(Exception? exception, bool http2OverTls = false, bool closedUnread = false)
     {
+        if (http2OverTls && closedUnread && exception is not null)
+        {
+            return ClientCertificateRefused();
+        }
         for (var e = exception; e is not null; e = e.InnerException)
         {
             if (e is Tls.TlsHandshakeException handshake)
             {
                 return new(TlsError, RequestSent: false, handshake.Message);
             }
-            // The runtime's message, or its resource key in the trimmed binary (UseSystemResourceKeys).
-            if (http2OverTls && e is IOException && (e.Message.Contains("did not complete the HTTP/2 handshake", StringComparison.Ordinal)
+            // The runtime's message, or its resource key in the trimmed binary (UseSystemResourceKeys); on an
+            // IOException inside the HttpRequestException, or on the HttpRequestException itself when the pool found
+            // the new connection dead before handing it out.
+            if (http2OverTls && e is IOException or HttpRequestException && (e.Message.Contains("did not complete the HTTP/2 handshake", StringComparison.Ordinal)
                 || e.Message.Contains("http2_connection_not_established", StringComparison.Ordinal)))
             {
-                return new(TlsError, RequestSent: false, $"TLS handshake failed: {Tls.TlsFailureClassifier.Describe(Tls.TlsFailureCause.ClientCertificateRejected)}: "
-                    + "the pod closed the connection before HTTP/2 started (it requires a client certificate, or refused the one sent)");
+                return ClientCertificateRefused();
             }
         }
         if (Tls.TlsFailureClassifier.FindAlert(exception) is int alert)
@@ -83,6 +90,22 @@ internal readonly record struct AttemptFailure(string Reason, bool RequestSent, 
         }
         return null;
     }
+
+    private static AttemptFailure ClientCertificateRefused() =>
+        new(TlsError, RequestSent: false, $"TLS handshake failed: {Tls.TlsFailureClassifier.Describe(Tls.TlsFailureCause.ClientCertificateRejected)}: "
+            + "the pod closed the connection before HTTP/2 started (it requires a client certificate, or refused the one sent)");
+
+    /// <summary>
+    /// YARP reports <c>RequestBodyClient</c> when the pod's connection failed while the app's body was streaming (a
+    /// gRPC call's, say): the failed send cancelled the copy, and the cancelled read looks like the app's. Its
+    /// exception then carries both, the copy's cancellation first; the pod's failure is the one that counts.
+    /// </summary>
+    public static Exception? UpstreamBehindBody(ForwarderError result, Exception? exception) =>
+        result == ForwarderError.RequestBodyClient
+        && exception is AggregateException { InnerExceptions: [OperationCanceledException, var upstream] }
+        && upstream is not OperationCanceledException
+            ? upstream
+            : null;
 
     /// <summary>A short human sentence for the attempt's failure, for the error detail and the log.</summary>
     private static string Describe(ForwarderError error, Exception? exception)

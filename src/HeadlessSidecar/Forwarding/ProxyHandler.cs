@@ -211,6 +211,7 @@ internal sealed partial class ProxyHandler
             Exception? leanException = null;
             pod.RequestStarted();
             var pool = pod.Pool;
+            var closedUnread = pool.ClosedUnread;
             try
             {
                 var token = perTryTimeout?.Token ?? requestTimeout.Token;
@@ -260,6 +261,11 @@ internal sealed partial class ProxyHandler
                 await FinishAsync(context, service, pod, null, null, started);
                 return;
             }
+            if (AttemptFailure.UpstreamBehindBody(result, exception) is { } upstream)
+            {
+                result = ForwarderError.Request;
+                exception = upstream;
+            }
             // YARP's RequestBodyCanceled is not here: it cannot tell a stalled app from a pod that stopped reading.
             if (result == ForwarderError.RequestBodyClient || IsBadRequest(exception))
             {
@@ -291,7 +297,8 @@ internal sealed partial class ProxyHandler
                 ? GrpcCall.Failure(grpcStatus)
                 : perTryFired && options.Timeouts.PerTry is { } limit
                     ? AttemptFailure.PerTryTimeout(limit)
-                    : AttemptFailure.Classify(result, exception, http2OverTls: pod.Pool.Tls is not null && options.UpstreamHttpVersion.Major >= 2);
+                    : AttemptFailure.Classify(result, exception, http2OverTls: pool.Tls is not null && options.UpstreamHttpVersion.Major >= 2,
+                        closedUnread: pool.ClosedUnread != closedUnread);
             Log.AttemptFailed(_logger, service.Name, pod.Name, current.Reason, current.Detail);
             // No handshake within Timeouts:Connect, or a whole PerTry without one answer from the pod (to this
             // request or any other): frozen or black-holed, not merely slow.

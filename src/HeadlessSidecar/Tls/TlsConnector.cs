@@ -70,7 +70,7 @@ internal sealed partial class TlsConnector : IDisposable
         }
         var targetHost = TargetHost(pod);
         var verifier = new Verifier(targetHost, Options.InsecureSkipVerify);
-        var ssl = new SslStream(inner, leaveInnerStreamOpen: false);
+        var ssl = new PodSslStream(inner);
         var options = new SslClientAuthenticationOptions
         {
             TargetHost = targetHost,
