@@ -65,4 +65,23 @@ public sealed class ListenerMapTests : IDisposable
         Assert.Same(web, binding.Services.Single());
         Assert.Equal(1, binding.Ordinal);
     }
+
+    [Fact]
+    public void Find_SameListenerAgainThenAnother_EachFindsItsOwn()
+    {
+        // The second lookup of an address is answered from the remembered last match; a different one must not be.
+        Assert.Equal("web", _map.Find(IPAddress.Loopback, 18001)!.Services.Single().Name);
+        Assert.Equal("web", _map.Find(IPAddress.Parse("127.0.0.1"), 18001)!.Services.Single().Name);
+        Assert.Null(_map.Find(IPAddress.Loopback.MapToIPv6(), 18002));
+        Assert.Equal("db", _map.Find(IPAddress.Parse("127.0.0.2"), 18002)!.Services.Single().Name);
+        Assert.Null(_map.Find(IPAddress.Parse("127.0.0.2"), 18001));
+    }
+
+    [Fact]
+    public void Find_AfterRebuild_ForgetsTheLastMatch()
+    {
+        Assert.Equal("web", _map.Find(IPAddress.Loopback, 18001)!.Services.Single().Name);
+        _map.Rebuild([_registry.Services["db"]], new Dictionary<IPEndPoint, ListenerBinding>());
+        Assert.Null(_map.Find(IPAddress.Loopback, 18001));
+    }
 }

@@ -24,8 +24,25 @@ internal static class Http1KnownHeaders
         HeaderNames.XXSSProtection, SidecarTransformer.PodHeader,
     }.ToFrozenDictionary(static name => name, StringComparer.OrdinalIgnoreCase).GetAlternateLookup<ReadOnlySpan<char>>();
 
+    // The names most servers send, in the case they send them: matched byte for byte before the case-blind lookup,
+    // which converts the name to UTF-16 first (the lookup was ~1 % of an HTTP/1.1 request's CPU, issue 17).
+    private static readonly (byte[] Bytes, string Name)[] Common =
+    [
+        .. new[] { HeaderNames.Date, HeaderNames.Server, HeaderNames.ContentType, HeaderNames.CacheControl, HeaderNames.ETag,
+            HeaderNames.LastModified, HeaderNames.Vary, HeaderNames.AcceptRanges, HeaderNames.Expires, HeaderNames.SetCookie,
+            HeaderNames.Location, HeaderNames.ContentEncoding }
+            .Select(static name => (Encoding.ASCII.GetBytes(name), name)),
+    ];
+
     public static string Get(ReadOnlySpan<byte> name)
     {
+        foreach (var (bytes, known) in Common)
+        {
+            if (name.SequenceEqual(bytes))
+            {
+                return known;
+            }
+        }
         if (name.Length <= 64)
         {
             Span<char> chars = stackalloc char[name.Length];
