@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace HeadlessSidecar.Discovery;
 
 /// <summary>One query as sent: its transaction ID, its name in wire form and its type (class IN).</summary>
@@ -25,7 +23,7 @@ internal sealed class DnsQuestion
 
     public ushort TypeCode => TypeCodeOf(Type);
 
-    /// <summary>A question with a random ID (a cryptographic source: an off-path spoofer must guess it), or null when
+    /// <summary>A question with a random ID (<see cref="DnsTransactionIds"/>), or null when
     /// <paramref name="name"/> is not a name we can ask for.</summary>
     public static DnsQuestion? Create(string name, DnsQueryType type, ushort? id = null)
     {
@@ -36,12 +34,12 @@ internal sealed class DnsQuestion
             return null;
         }
         var bytes = wire[..length].ToArray();
-        return new DnsQuestion(id ?? (ushort)RandomNumberGenerator.GetInt32(0, 0x10000), bytes, DnsWireName.ToHostName(bytes)!, type);
+        return new DnsQuestion(id ?? DnsTransactionIds.Next(), bytes, DnsWireName.ToHostName(bytes)!, type);
     }
 
     /// <summary>A new transaction ID for the same question (one per attempt, so a late answer to an earlier attempt
     /// cannot be taken for this one's).</summary>
-    public DnsQuestion WithNewId() => new((ushort)RandomNumberGenerator.GetInt32(0, 0x10000), WireName, Name, Type);
+    public DnsQuestion WithNewId() => new(DnsTransactionIds.Next(), WireName, Name, Type);
 
     public static ushort TypeCodeOf(DnsQueryType type) => type switch
     {

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 
@@ -164,7 +163,7 @@ internal sealed partial class FileWatcher : IDisposable
             try
             {
                 var content = ReadWhole(path, _options.MaxFileBytes);
-                files[i] = new WatchedFile(path, ResolveOrSelf(path), content, Convert.ToHexStringLower(SHA256.HashData(content)));
+                files[i] = new WatchedFile(path, ResolveOrSelf(path), content, WatchedFile.HashOf(content));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using HeadlessSidecar.Commands;
 using HeadlessSidecar.Configuration;
 using HeadlessSidecar.FileWatching;
@@ -236,7 +235,7 @@ internal sealed partial class ConfigurationReloader : IHostedService, IDisposabl
         {
             try
             {
-                if (!string.Equals(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(file.Path))), file.Hash, StringComparison.Ordinal))
+                if (!string.Equals(WatchedFile.HashOf(File.ReadAllBytes(file.Path)), file.Hash, StringComparison.Ordinal))
                 {
                     return false;
                 }

@@ -253,6 +253,56 @@ public sealed class LimitsTests : IAsyncLifetime
         await Poll.UntilAsync(async ct => await RejectionsAsync(sidecar, "web", "streams") == 1, "streams counted", cancellationToken: Ct);
     }
 
+    [Fact]
+    public async Task MaxStreamsPerConnection_BurstOfH2cStreamsToHttp11Pod_OpensAtMostThatManyPodConnections()
+    {
+        // The translation's bound: an HTTP/1.1 pod connection carries one request at a time, so the streams the app
+        // may have in flight bound the connections it opens, even for a client that ignores SETTINGS and sends the
+        // whole burst at once.
+        const int limit = 4;
+        const int burst = 32;
+        await using var sidecar = await StartAsync(("Sidecar:Limits:MaxStreamsPerConnection", limit.ToString(CultureInfo.InvariantCulture)));
+        var pod = _cluster.Pods["web-0"];
+        pod.ResetCounters();
+        using var client = new TcpClient();
+        await client.ConnectAsync(sidecar.Listen, Ct);
+        var stream = client.GetStream();
+        // Held long enough that every stream of the burst arrives while the first ones are still at the pod.
+        var headers = Http2Frames.GetRequestHeaders("web", "/delay/1000");
+        var frames = new List<byte>(Http2Frames.ConnectionStart());
+        for (var i = 0; i < burst; i++)
+        {
+            frames.AddRange(Http2Frames.Frame(Http2Frames.Headers, Http2Frames.EndHeaders | Http2Frames.EndStream, 2 * i + 1, headers));
+        }
+        await stream.WriteAsync(frames.ToArray(), Ct);
+
+        var (answered, refused) = await CountStreamOutcomesAsync(stream, burst);
+        Assert.Equal((limit, burst - limit), (answered, refused));
+        Assert.Equal(limit, pod.RequestCount);
+        Assert.InRange(pod.ConnectionCount, 1, limit);
+    }
+
+    /// <summary>Reads until <paramref name="streams"/> streams have ended: answered (END_STREAM) or reset.</summary>
+    private static async Task<(int Answered, int Reset)> CountStreamOutcomesAsync(NetworkStream stream, int streams)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        deadline.CancelAfter(TimeSpan.FromSeconds(15));
+        int answered = 0, reset = 0;
+        while (answered + reset < streams)
+        {
+            var frame = await Http2Frames.ReadFrameAsync(stream, deadline.Token);
+            if (frame.Type == Http2Frames.RstStream)
+            {
+                reset++;
+            }
+            else if (frame.Type is Http2Frames.Headers or Http2Frames.Data && (frame.Flags & Http2Frames.EndStream) != 0)
+            {
+                answered++;
+            }
+        }
+        return (answered, reset);
+    }
+
     /// <summary>The first RST_STREAM or HEADERS frame from the sidecar: type, error code (RST_STREAM) and stream.</summary>
     private static async Task<(byte Type, int ErrorCode, int StreamId)> FirstResetOrResponseAsync(NetworkStream stream)
     {

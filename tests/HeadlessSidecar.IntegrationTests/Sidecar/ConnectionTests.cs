@@ -93,6 +93,40 @@ public sealed class ConnectionTests
     }
 
     [Fact]
+    public async Task H2cBurstToHttp11Pod_OneAppConnection_PodConnectionsBoundedByMaxStreamsPerConnection()
+    {
+        // Pool:MaxConnectionsPerPod stays 0 (unlimited): what bounds the pod connections of a burst is the streams the
+        // app may have in flight (Limits:MaxStreamsPerConnection per app connection). Each stream's pod connection goes
+        // back to the pool before the stream ends, so the streams that follow reuse it instead of opening more.
+        const int limit = 8;
+        const int burst = 64;
+        await using var cluster = await TestCluster.StartAsync(1, cancellationToken: Ct);
+        await using var sidecar = await TestSidecar.StartAsync(cluster.Dns.EndPoint,
+            s => s["Sidecar:Limits:MaxStreamsPerConnection"] = limit.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken: Ct);
+        await sidecar.WaitForPodsAsync(["web-0"], cancellationToken: Ct);
+        var pod = cluster.Pods["web-0"];
+        pod.ResetCounters();
+        // One HTTP/2 connection (the handler's default): the burst is 64 streams on it, 8 at a time as the sidecar's
+        // SETTINGS allow.
+        using var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = false };
+        using var h2 = new HttpClient(handler) { BaseAddress = sidecar.Client.BaseAddress };
+        var tasks = Enumerable.Range(0, burst).Select(async _ =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, "/delay/50") { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+            using var response = await h2.SendAsync(request, Ct);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        });
+        await Task.WhenAll(tasks);
+
+        Assert.Equal(burst, pod.RequestCount);
+        // At least two: the streams really overlapped, so the bound was reached for, not trivially met.
+        Assert.InRange(pod.ConnectionCount, 2, limit);
+        var upstream = TestSidecar.Series(await sidecar.MetricsAsync(Ct), "headless_sidecar_upstream_connections", ("pod", "web-0"));
+        Assert.NotNull(upstream);
+        Assert.InRange(upstream.Value, 1, limit);
+    }
+
+    [Fact]
     public async Task H2cFromApp_SamePortAsHttp11()
     {
         await using var cluster = await TestCluster.StartAsync(2, cancellationToken: Ct);
