@@ -1,12 +1,15 @@
 using System.Net;
-using Microsoft.AspNetCore.Connections;
+using System.Net.Sockets;
 
 namespace HeadlessSidecar.Hosting;
 
-/// <summary>One real listening socket of a group, bound by Kestrel's socket transport, and its accept loop.</summary>
-internal sealed class BoundSocket(IConnectionListener listener, IPEndPoint endPoint)
+/// <summary>
+/// One real listening socket of a group, bound by the group itself, and its accept loop. Its connections become
+/// Kestrel connections, or with <see cref="ListenerGroup.AcceptTcpWith"/> raw TCP ones go straight to a handler.
+/// </summary>
+internal sealed class BoundSocket(Socket listener, IPEndPoint endPoint)
 {
-    public IConnectionListener Listener { get; } = listener;
+    public Socket Listener { get; } = listener;
 
     /// <summary>The bound address with its real port.</summary>
     public IPEndPoint EndPoint { get; } = endPoint;

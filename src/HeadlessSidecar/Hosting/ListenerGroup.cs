@@ -1,5 +1,6 @@
 using System.Collections.ObjectModel;
 using System.Net;
+using System.Net.Sockets;
 using HeadlessSidecar.Limits;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
@@ -16,12 +17,18 @@ namespace HeadlessSidecar.Hosting;
 /// Kestrel cannot serve both on one cleartext endpoint (dotnet/aspnetcore#56984).
 /// </summary>
 /// <remarks>
+/// The group binds and accepts on its sockets itself and makes each connection Kestrel's with the socket transport's
+/// own factory (as Kestrel's socket listener does), so a socket of a mixed group can instead hand its raw TCP
+/// connections to a handler of their own (<see cref="AcceptTcpWith"/>), with no Kestrel connection in between.
+/// </remarks>
+/// <remarks>
 /// A group serves one server run: once Kestrel has unbound all its endpoints the sockets are closed (new clients are
 /// refused rather than left in the backlog) and the group takes no more sockets. Dispose it after the server stopped.
 /// </remarks>
 public sealed partial class ListenerGroup : IAsyncDisposable
 {
-    private readonly SocketTransportFactory _socketTransport;
+    private readonly SocketTransportOptions _socketOptions;
+    private readonly SocketConnectionContextFactory _connectionFactory;
     private readonly TimeSpan _sniffTimeout;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -29,8 +36,6 @@ public sealed partial class ListenerGroup : IAsyncDisposable
     private readonly SemaphoreSlim _addLock = new(1, 1);
     private readonly Lock _sync = new();
     private readonly List<BoundSocket> _sockets = [];
-    // Sockets removed while the group runs: their listeners are disposed with the group (see DisposeAsync).
-    private readonly List<BoundSocket> _retired = [];
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationToken _stoppingToken;
     private readonly PendingWork _pending = new();
@@ -39,6 +44,7 @@ public sealed partial class ListenerGroup : IAsyncDisposable
     private bool _accepting;
     private bool _disposed;
     private Task? _stopped;
+    private IAcceptedSocketHandler? _tcpHandler;
 
     /// <summary>A group with default options, Kestrel's default socket options and no logging.</summary>
     /// <param name="name">The group's name, for logs and errors.</param>
@@ -100,7 +106,19 @@ public sealed partial class ListenerGroup : IAsyncDisposable
         _sniffTimeout = options.SniffTimeout;
         _timeProvider = timeProvider;
         _logger = loggerFactory.CreateLogger<ListenerGroup>();
-        _socketTransport = new SocketTransportFactory(socketOptions, loggerFactory);
+        _socketOptions = socketOptions.Value;
+        // What Kestrel's socket listener makes of each accepted socket: a connection with its pipes on the transport's
+        // memory pool and I/O queues. One factory for all the group's sockets; disposed with the group.
+        _connectionFactory = new SocketConnectionContextFactory(
+            new SocketConnectionFactoryOptions
+            {
+                IOQueueCount = _socketOptions.IOQueueCount,
+                WaitForDataBeforeAllocatingBuffer = _socketOptions.WaitForDataBeforeAllocatingBuffer,
+                MaxReadBufferSize = _socketOptions.MaxReadBufferSize,
+                MaxWriteBufferSize = _socketOptions.MaxWriteBufferSize,
+                UnsafePreferInlineScheduling = _socketOptions.UnsafePreferInlineScheduling,
+            },
+            loggerFactory.CreateLogger("Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets"));
         _stoppingToken = _stopping.Token;
         Mixed = mixed;
         _queues = mixed
@@ -162,8 +180,8 @@ public sealed partial class ListenerGroup : IAsyncDisposable
                 }
             }
 
-            var listener = await BindSocketAsync(endPoint, cancellationToken);
-            var socket = new BoundSocket(listener, (IPEndPoint)listener.EndPoint) { Use = use, Paused = !accept };
+            var listener = BindSocket(endPoint);
+            var socket = new BoundSocket(listener, (IPEndPoint)listener.LocalEndPoint!) { Use = use, Paused = !accept };
             var added = false;
             lock (_sync)
             {
@@ -183,7 +201,7 @@ public sealed partial class ListenerGroup : IAsyncDisposable
             if (!added)
             {
                 // The group stopped while the socket was being bound.
-                await listener.DisposeAsync();
+                listener.Dispose();
                 throw StoppedException();
             }
 
@@ -220,7 +238,7 @@ public sealed partial class ListenerGroup : IAsyncDisposable
 
     /// <summary>
     /// Closes one listening socket (new clients are refused) and waits for its accept loop; the connections it accepted go
-    /// on. Its listener object is disposed with the group: the connections use its memory pool. Unknown addresses are ignored.
+    /// on (they use the group's memory pool, freed with the group). Unknown addresses are ignored.
     /// </summary>
     internal async Task RemoveAsync(IPEndPoint endPoint)
     {
@@ -233,10 +251,9 @@ public sealed partial class ListenerGroup : IAsyncDisposable
                 return;
             }
             _sockets.Remove(socket);
-            _retired.Add(socket);
             _endPoints = Array.AsReadOnly<IPEndPoint>([.. _sockets.Select(s => s.EndPoint)]);
         }
-        await socket.Listener.UnbindAsync();
+        socket.Listener.Dispose();
         await socket.AcceptLoop;
         Log.SocketRemoved(_logger, Name, socket.EndPoint);
     }
@@ -256,7 +273,6 @@ public sealed partial class ListenerGroup : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Task stopped;
-        BoundSocket[] sockets;
         lock (_sync)
         {
             if (_disposed)
@@ -266,16 +282,31 @@ public sealed partial class ListenerGroup : IAsyncDisposable
 
             _disposed = true;
             stopped = StopLocked();
-            sockets = [.. _sockets, .. _retired];
         }
 
         await stopped;
 
-        // Disposing a socket listener frees its memory pool, which the connections handed to Kestrel use as well:
-        // hence a group is disposed after its server stopped.
-        foreach (var socket in sockets)
+        // Disposing the factory frees its memory pool, which the connections handed to Kestrel use as well: hence a
+        // group is disposed after its server stopped.
+        _connectionFactory.Dispose();
+    }
+
+    /// <summary>
+    /// Hands the raw TCP connections of this group (a mixed group's sockets whose use is not HTTP) to
+    /// <paramref name="handler"/> as plain sockets, Kestrel not involved: a short-lived TCP connection then costs no
+    /// Kestrel connection (its pipes, its dispatch, its connection middleware), which was most of the sidecar's cost
+    /// per new connection (issue 17). HTTP sockets stay Kestrel's. Set before the group accepts, once.
+    /// </summary>
+    internal void AcceptTcpWith(IAcceptedSocketHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        lock (_sync)
         {
-            await socket.Listener.DisposeAsync();
+            if (_accepting || _tcpHandler is not null)
+            {
+                throw new InvalidOperationException($"Listener group '{Name}': choose who takes raw TCP connections before it accepts, once.");
+            }
+            _tcpHandler = handler;
         }
     }
 
@@ -334,18 +365,24 @@ public sealed partial class ListenerGroup : IAsyncDisposable
         }
     }
 
-    private async ValueTask<IConnectionListener> BindSocketAsync(IPEndPoint endPoint, CancellationToken cancellationToken)
+    private Socket BindSocket(IPEndPoint endPoint)
     {
+        Socket? listener = null;
         try
         {
-            return await _socketTransport.BindAsync(endPoint, cancellationToken);
+            // As Kestrel's socket transport binds (dual mode on [::], no address reuse by another process), with its backlog.
+            listener = _socketOptions.CreateBoundListenSocket(endPoint);
+            listener.Listen(_socketOptions.Backlog);
+            return listener;
         }
-        catch (AddressInUseException ex)
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {
+            listener?.Dispose();
             throw new AddressInUseException($"Listener group '{Name}' cannot listen on {endPoint}: the address is already in use.", ex);
         }
-        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException)
+        catch (Exception ex) when (ex is SocketException or IOException)
         {
+            listener?.Dispose();
             throw new IOException($"Listener group '{Name}' cannot listen on {endPoint}: {ex.Message}", ex);
         }
     }
@@ -358,10 +395,18 @@ public sealed partial class ListenerGroup : IAsyncDisposable
     {
         while (true)
         {
-            ConnectionContext? connection;
+            Socket accepted;
             try
             {
-                connection = await socket.Listener.AcceptAsync();
+                accepted = await socket.Listener.AcceptAsync(CancellationToken.None);
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
+            {
+                continue; // The client gave up while in the backlog.
+            }
+            catch (Exception ex) when (ex is ObjectDisposedException or SocketException { SocketErrorCode: SocketError.OperationAborted })
+            {
+                return; // The socket was closed: the group stopped or the socket was removed.
             }
             catch (Exception ex)
             {
@@ -369,24 +414,45 @@ public sealed partial class ListenerGroup : IAsyncDisposable
                 return;
             }
 
-            if (connection is null)
-            {
-                return; // The socket was closed: the group stopped.
-            }
-
+            accepted.NoDelay = _socketOptions.NoDelay;
             var use = socket.Use;
+            ConnectionSlot? slot = null;
             if ((use?.Limiter ?? Limiter) is { } limiter)
             {
-                if (limiter.TryAcquire() is not { } slot)
+                slot = limiter.TryAcquire();
+                if (slot is null)
                 {
                     Log.OverConnectionLimit(_logger, Name, limiter.MaxConnections);
-                    Close(connection);
+                    accepted.Dispose();
                     continue;
                 }
+            }
+
+            var sniff = use?.SniffHttp ?? SniffHttp;
+            if (!sniff && _tcpHandler is { } handler)
+            {
+                handler.OnAccepted(accepted, socket.EndPoint, slot);
+                continue;
+            }
+
+            ConnectionContext connection;
+            try
+            {
+                connection = _connectionFactory.Create(accepted);
+            }
+            catch (Exception ex)
+            {
+                slot?.Release();
+                accepted.Dispose();
+                Log.AcceptFailed(_logger, Name, socket.EndPoint, ex);
+                continue;
+            }
+            if (slot is not null)
+            {
                 connection.Features.Set(slot);
             }
 
-            if (use?.SniffHttp ?? SniffHttp)
+            if (sniff)
             {
                 // Sniffing waits for the client; the loop goes straight back to accepting.
                 _pending.Enter();
@@ -513,10 +579,10 @@ public sealed partial class ListenerGroup : IAsyncDisposable
         // Connections still sniffing are closed; they reached no endpoint yet.
         _stopping.Cancel();
 
-        // Closing the listening sockets ends their accept loops; connections already handed to Kestrel go on.
+        // Closing the listening sockets ends their accept loops; connections already handed on go on.
         foreach (var socket in sockets)
         {
-            await socket.Listener.UnbindAsync();
+            socket.Listener.Dispose();
         }
 
         await Task.WhenAll(sockets.Select(s => s.AcceptLoop));
