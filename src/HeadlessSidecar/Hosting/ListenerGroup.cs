@@ -17,9 +17,8 @@ namespace HeadlessSidecar.Hosting;
 /// Kestrel cannot serve both on one cleartext endpoint (dotnet/aspnetcore#56984).
 /// </summary>
 /// <remarks>
-/// The group binds and accepts on its sockets itself and makes each connection Kestrel's with the socket transport's
-/// own factory (as Kestrel's socket listener does), so a socket of a mixed group can instead hand its raw TCP
-/// connections to a handler of their own (<see cref="AcceptTcpWith"/>), with no Kestrel connection in between.
+/// With <see cref="AcceptTcpWith"/>, a socket whose connections are raw TCP accepts them on the listening socket itself and
+/// hands them to a handler as plain sockets, with no Kestrel connection in between; HTTP sockets stay Kestrel's.
 /// </remarks>
 /// <remarks>
 /// A group serves one server run: once Kestrel has unbound all its endpoints the sockets are closed (new clients are
@@ -27,8 +26,7 @@ namespace HeadlessSidecar.Hosting;
 /// </remarks>
 public sealed partial class ListenerGroup : IAsyncDisposable
 {
-    private readonly SocketTransportOptions _socketOptions;
-    private readonly SocketConnectionContextFactory _connectionFactory;
+    private readonly SocketTransportFactory _socketTransport;
     private readonly TimeSpan _sniffTimeout;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -36,6 +34,8 @@ public sealed partial class ListenerGroup : IAsyncDisposable
     private readonly SemaphoreSlim _addLock = new(1, 1);
     private readonly Lock _sync = new();
     private readonly List<BoundSocket> _sockets = [];
+    // Sockets removed while the group runs: their listeners are disposed with the group (see DisposeAsync).
+    private readonly List<BoundSocket> _retired = [];
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationToken _stoppingToken;
     private readonly PendingWork _pending = new();
@@ -106,19 +106,8 @@ public sealed partial class ListenerGroup : IAsyncDisposable
         _sniffTimeout = options.SniffTimeout;
         _timeProvider = timeProvider;
         _logger = loggerFactory.CreateLogger<ListenerGroup>();
-        _socketOptions = socketOptions.Value;
-        // What Kestrel's socket listener makes of each accepted socket: a connection with its pipes on the transport's
-        // memory pool and I/O queues. One factory for all the group's sockets; disposed with the group.
-        _connectionFactory = new SocketConnectionContextFactory(
-            new SocketConnectionFactoryOptions
-            {
-                IOQueueCount = _socketOptions.IOQueueCount,
-                WaitForDataBeforeAllocatingBuffer = _socketOptions.WaitForDataBeforeAllocatingBuffer,
-                MaxReadBufferSize = _socketOptions.MaxReadBufferSize,
-                MaxWriteBufferSize = _socketOptions.MaxWriteBufferSize,
-                UnsafePreferInlineScheduling = _socketOptions.UnsafePreferInlineScheduling,
-            },
-            loggerFactory.CreateLogger("Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets"));
+        ListenSocketCapture.Install(socketOptions.Value);
+        _socketTransport = new SocketTransportFactory(socketOptions, loggerFactory);
         _stoppingToken = _stopping.Token;
         Mixed = mixed;
         _queues = mixed
@@ -180,8 +169,8 @@ public sealed partial class ListenerGroup : IAsyncDisposable
                 }
             }
 
-            var listener = BindSocket(endPoint);
-            var socket = new BoundSocket(listener, (IPEndPoint)listener.LocalEndPoint!) { Use = use, Paused = !accept };
+            var (listener, listening) = await BindSocketAsync(endPoint, cancellationToken);
+            var socket = new BoundSocket(listener, listening, (IPEndPoint)listener.EndPoint) { Use = use, Paused = !accept };
             var added = false;
             lock (_sync)
             {
@@ -201,7 +190,7 @@ public sealed partial class ListenerGroup : IAsyncDisposable
             if (!added)
             {
                 // The group stopped while the socket was being bound.
-                listener.Dispose();
+                await listener.DisposeAsync();
                 throw StoppedException();
             }
 
@@ -224,7 +213,12 @@ public sealed partial class ListenerGroup : IAsyncDisposable
         {
             var socket = _sockets.Find(s => s.EndPoint.Equals(endPoint))
                 ?? throw new InvalidOperationException($"Listener group '{Name}' does not listen on {endPoint}.");
+            var acceptedDirectly = AcceptsDirectly(socket.Use);
             socket.Use = use;
+            if (acceptedDirectly != AcceptsDirectly(use) && !socket.Paused)
+            {
+                socket.SwitchAccept();
+            }
             if (socket.Paused)
             {
                 socket.Paused = false;
@@ -238,7 +232,7 @@ public sealed partial class ListenerGroup : IAsyncDisposable
 
     /// <summary>
     /// Closes one listening socket (new clients are refused) and waits for its accept loop; the connections it accepted go
-    /// on (they use the group's memory pool, freed with the group). Unknown addresses are ignored.
+    /// on. Its listener object is disposed with the group: the connections use its memory pool. Unknown addresses are ignored.
     /// </summary>
     internal async Task RemoveAsync(IPEndPoint endPoint)
     {
@@ -251,9 +245,10 @@ public sealed partial class ListenerGroup : IAsyncDisposable
                 return;
             }
             _sockets.Remove(socket);
+            _retired.Add(socket);
             _endPoints = Array.AsReadOnly<IPEndPoint>([.. _sockets.Select(s => s.EndPoint)]);
         }
-        socket.Listener.Dispose();
+        await socket.Listener.UnbindAsync();
         await socket.AcceptLoop;
         Log.SocketRemoved(_logger, Name, socket.EndPoint);
     }
@@ -273,6 +268,7 @@ public sealed partial class ListenerGroup : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Task stopped;
+        BoundSocket[] sockets;
         lock (_sync)
         {
             if (_disposed)
@@ -282,20 +278,26 @@ public sealed partial class ListenerGroup : IAsyncDisposable
 
             _disposed = true;
             stopped = StopLocked();
+            sockets = [.. _sockets, .. _retired];
         }
 
         await stopped;
 
-        // Disposing the factory frees its memory pool, which the connections handed to Kestrel use as well: hence a
-        // group is disposed after its server stopped.
-        _connectionFactory.Dispose();
+        // Disposing a socket listener frees its memory pool, which the connections handed to Kestrel use as well:
+        // hence a group is disposed after its server stopped.
+        foreach (var socket in sockets)
+        {
+            await socket.Listener.DisposeAsync();
+            socket.Dispose();
+        }
     }
 
     /// <summary>
     /// Hands the raw TCP connections of this group (a mixed group's sockets whose use is not HTTP) to
-    /// <paramref name="handler"/> as plain sockets, Kestrel not involved: a short-lived TCP connection then costs no
-    /// Kestrel connection (its pipes, its dispatch, its connection middleware), which was most of the sidecar's cost
-    /// per new connection (issue 17). HTTP sockets stay Kestrel's. Set before the group accepts, once.
+    /// <paramref name="handler"/> as plain sockets accepted on the listening socket, Kestrel not involved: a short-lived
+    /// TCP connection then costs no Kestrel connection (its pipes, its dispatch, its connection middleware), which was
+    /// most of the sidecar's cost per new connection (issue 17). HTTP sockets stay Kestrel's. Set before the group
+    /// accepts, once.
     /// </summary>
     internal void AcceptTcpWith(IAcceptedSocketHandler handler)
     {
@@ -309,6 +311,8 @@ public sealed partial class ListenerGroup : IAsyncDisposable
             _tcpHandler = handler;
         }
     }
+
+    private bool AcceptsDirectly(SocketUse? use) => _tcpHandler is not null && !(use?.SniffHttp ?? SniffHttp);
 
     /// <summary>Kestrel binds the endpoint of one role: from the first one on, the group accepts connections.</summary>
     internal IConnectionListener BindRole(ListenerGroupEndPoint endPoint)
@@ -365,24 +369,18 @@ public sealed partial class ListenerGroup : IAsyncDisposable
         }
     }
 
-    private Socket BindSocket(IPEndPoint endPoint)
+    private async ValueTask<(IConnectionListener Listener, Socket Socket)> BindSocketAsync(IPEndPoint endPoint, CancellationToken cancellationToken)
     {
-        Socket? listener = null;
         try
         {
-            // As Kestrel's socket transport binds (dual mode on [::], no address reuse by another process), with its backlog.
-            listener = _socketOptions.CreateBoundListenSocket(endPoint);
-            listener.Listen(_socketOptions.Backlog);
-            return listener;
+            return await ListenSocketCapture.BindAsync(() => _socketTransport.BindAsync(endPoint, cancellationToken));
         }
-        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        catch (AddressInUseException ex)
         {
-            listener?.Dispose();
             throw new AddressInUseException($"Listener group '{Name}' cannot listen on {endPoint}: the address is already in use.", ex);
         }
-        catch (Exception ex) when (ex is SocketException or IOException)
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException)
         {
-            listener?.Dispose();
             throw new IOException($"Listener group '{Name}' cannot listen on {endPoint}: {ex.Message}", ex);
         }
     }
@@ -395,18 +393,28 @@ public sealed partial class ListenerGroup : IAsyncDisposable
     {
         while (true)
         {
-            Socket accepted;
+            // The use when the accept began decides how its connection is served: Activate cancels a pending accept
+            // when the socket switches between raw sockets and Kestrel connections.
+            var use = socket.Use;
+            var direct = AcceptsDirectly(use);
+            var acceptSwitch = socket.AcceptSwitch;
+            if (direct)
+            {
+                if (!await AcceptDirectAsync(socket, use, acceptSwitch))
+                {
+                    return;
+                }
+                continue;
+            }
+
+            ConnectionContext? connection;
             try
             {
-                accepted = await socket.Listener.AcceptAsync(CancellationToken.None);
+                connection = await socket.Listener.AcceptAsync(acceptSwitch);
             }
-            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
+            catch (OperationCanceledException) when (acceptSwitch.IsCancellationRequested)
             {
-                continue; // The client gave up while in the backlog.
-            }
-            catch (Exception ex) when (ex is ObjectDisposedException or SocketException { SocketErrorCode: SocketError.OperationAborted })
-            {
-                return; // The socket was closed: the group stopped or the socket was removed.
+                continue;
             }
             catch (Exception ex)
             {
@@ -414,45 +422,23 @@ public sealed partial class ListenerGroup : IAsyncDisposable
                 return;
             }
 
-            accepted.NoDelay = _socketOptions.NoDelay;
-            var use = socket.Use;
-            ConnectionSlot? slot = null;
+            if (connection is null)
+            {
+                return; // The socket was closed: the group stopped.
+            }
+
             if ((use?.Limiter ?? Limiter) is { } limiter)
             {
-                slot = limiter.TryAcquire();
-                if (slot is null)
+                if (limiter.TryAcquire() is not { } slot)
                 {
                     Log.OverConnectionLimit(_logger, Name, limiter.MaxConnections);
-                    accepted.Dispose();
+                    Close(connection);
                     continue;
                 }
-            }
-
-            var sniff = use?.SniffHttp ?? SniffHttp;
-            if (!sniff && _tcpHandler is { } handler)
-            {
-                handler.OnAccepted(accepted, socket.EndPoint, slot);
-                continue;
-            }
-
-            ConnectionContext connection;
-            try
-            {
-                connection = _connectionFactory.Create(accepted);
-            }
-            catch (Exception ex)
-            {
-                slot?.Release();
-                accepted.Dispose();
-                Log.AcceptFailed(_logger, Name, socket.EndPoint, ex);
-                continue;
-            }
-            if (slot is not null)
-            {
                 connection.Features.Set(slot);
             }
 
-            if (sniff)
+            if (use?.SniffHttp ?? SniffHttp)
             {
                 // Sniffing waits for the client; the loop goes straight back to accepting.
                 _pending.Enter();
@@ -463,6 +449,49 @@ public sealed partial class ListenerGroup : IAsyncDisposable
                 Dispatch(ListenerRole.Raw, connection);
             }
         }
+    }
+
+    /// <returns>False when the listening socket is closed or broken: the loop ends.</returns>
+    private async Task<bool> AcceptDirectAsync(BoundSocket socket, SocketUse? use, CancellationToken acceptSwitch)
+    {
+        Socket accepted;
+        try
+        {
+            accepted = await socket.Socket.AcceptAsync(acceptSwitch);
+        }
+        catch (OperationCanceledException) when (acceptSwitch.IsCancellationRequested)
+        {
+            return true;
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            return true; // The client gave up while in the backlog.
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or SocketException { SocketErrorCode: SocketError.OperationAborted })
+        {
+            return false; // The socket was closed: the group stopped or the socket was removed.
+        }
+        catch (Exception ex)
+        {
+            Log.AcceptFailed(_logger, Name, socket.EndPoint, ex);
+            return false;
+        }
+
+        // As Kestrel's socket transport sets it on the connections it accepts.
+        accepted.NoDelay = true;
+        ConnectionSlot? slot = null;
+        if ((use?.Limiter ?? Limiter) is { } limiter)
+        {
+            slot = limiter.TryAcquire();
+            if (slot is null)
+            {
+                Log.OverConnectionLimit(_logger, Name, limiter.MaxConnections);
+                accepted.Dispose();
+                return true;
+            }
+        }
+        _tcpHandler!.OnAccepted(accepted, socket.EndPoint, slot);
+        return true;
     }
 
     private async Task SniffAsync(ConnectionContext connection, ListenerLimiter? limiter)
@@ -579,10 +608,10 @@ public sealed partial class ListenerGroup : IAsyncDisposable
         // Connections still sniffing are closed; they reached no endpoint yet.
         _stopping.Cancel();
 
-        // Closing the listening sockets ends their accept loops; connections already handed on go on.
+        // Closing the listening sockets ends their accept loops; connections already handed to Kestrel go on.
         foreach (var socket in sockets)
         {
-            socket.Listener.Dispose();
+            await socket.Listener.UnbindAsync();
         }
 
         await Task.WhenAll(sockets.Select(s => s.AcceptLoop));
