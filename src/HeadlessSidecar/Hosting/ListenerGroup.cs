@@ -19,8 +19,6 @@ namespace HeadlessSidecar.Hosting;
 /// <remarks>
 /// With <see cref="AcceptTcpWith"/>, a socket whose connections are raw TCP accepts them on the listening socket itself and
 /// hands them to a handler as plain sockets, with no Kestrel connection in between; HTTP sockets stay Kestrel's.
-/// </remarks>
-/// <remarks>
 /// A group serves one server run: once Kestrel has unbound all its endpoints the sockets are closed (new clients are
 /// refused rather than left in the backlog) and the group takes no more sockets. Dispose it after the server stopped.
 /// </remarks>
@@ -393,12 +391,11 @@ public sealed partial class ListenerGroup : IAsyncDisposable
     {
         while (true)
         {
-            // The use when the accept began decides how its connection is served: Activate cancels a pending accept
-            // when the socket switches between raw sockets and Kestrel connections.
+            // The use when the accept began decides whether its connection is a raw socket or Kestrel's: Activate cancels a
+            // pending accept when the socket switches between the two. Only a group with a TCP handler switches.
             var use = socket.Use;
-            var direct = AcceptsDirectly(use);
-            var acceptSwitch = socket.AcceptSwitch;
-            if (direct)
+            var acceptSwitch = _tcpHandler is null ? CancellationToken.None : socket.AcceptSwitch;
+            if (AcceptsDirectly(use))
             {
                 if (!await AcceptDirectAsync(socket, use, acceptSwitch))
                 {
@@ -427,6 +424,11 @@ public sealed partial class ListenerGroup : IAsyncDisposable
                 return; // The socket was closed: the group stopped.
             }
 
+            // A reload may have given the socket another limiter meanwhile (a use of the same kind): the newest counts.
+            if (socket.Use is var current && !AcceptsDirectly(current))
+            {
+                use = current;
+            }
             if ((use?.Limiter ?? Limiter) is { } limiter)
             {
                 if (limiter.TryAcquire() is not { } slot)
@@ -479,6 +481,10 @@ public sealed partial class ListenerGroup : IAsyncDisposable
 
         // As Kestrel's socket transport sets it on the connections it accepts.
         accepted.NoDelay = true;
+        if (socket.Use is var current && AcceptsDirectly(current))
+        {
+            use = current;
+        }
         ConnectionSlot? slot = null;
         if ((use?.Limiter ?? Limiter) is { } limiter)
         {
