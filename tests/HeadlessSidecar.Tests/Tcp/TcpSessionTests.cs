@@ -1,8 +1,11 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using HeadlessSidecar.Metrics;
 using HeadlessSidecar.Runtime;
 using HeadlessSidecar.Tcp;
+using HeadlessSidecar.Tests.Certificates;
+using HeadlessSidecar.Tests.Tls;
 using HeadlessSidecar.Tests.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -156,6 +159,73 @@ public sealed class TcpSessionTests : IAsyncLifetime
         Assert.Equal("", await ReadToEndAsync(_pod).WaitAsync(TimeSpan.FromSeconds(10), Ct));
     }
 
-    private TcpSession NewSession(PodState pod, TimeSpan? idle, TimeSpan? grace) =>
-        new(_app, _upstream, "web", pod, idle, grace, Metrics, _time);
+    [Fact]
+    public async Task Tls_AppHalfCloses_PodSeesCloseNotifyAndItsAnswerReachesTheApp()
+    {
+        var (runtime, _) = TestServices.Create(TestServices.Options(), "nginx-headless.default.svc.cluster.local", _time, TestServices.Pod("web-0", 0, "127.0.0.21"));
+        var (tls, pod) = await HandshakeAsync();
+        await using var _ = tls;
+        await using var __ = pod;
+        using var session = NewSession(runtime.Table.Pods[0], idle: null, grace: null, tls);
+        var run = session.RunAsync();
+
+        await _client.SendAsync("ask"u8.ToArray(), SocketFlags.None, Ct);
+        _client.Shutdown(SocketShutdown.Send);
+        Assert.Equal("ask", await ReadToEndAsync(pod).WaitAsync(TimeSpan.FromSeconds(10), Ct));
+        await pod.WriteAsync("answer"u8.ToArray(), Ct);
+        await pod.ShutdownAsync();
+        _pod.Shutdown(SocketShutdown.Send);
+        await run.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        Assert.Equal("answer", await ReadToEndAsync(_client).WaitAsync(TimeSpan.FromSeconds(10), Ct));
+        Assert.Null(session.EndReason);
+        Assert.Equal(3, session.BytesUpstream);
+        Assert.Equal(6, session.BytesDownstream);
+    }
+
+    [Fact]
+    public async Task Tls_PodEndsStream_AppReadsAnswerAndEndWithoutReset()
+    {
+        var (runtime, _) = TestServices.Create(TestServices.Options(), "nginx-headless.default.svc.cluster.local", _time, TestServices.Pod("web-0", 0, "127.0.0.21"));
+        var (tls, pod) = await HandshakeAsync();
+        await using var _ = tls;
+        await using var __ = pod;
+        using var session = NewSession(runtime.Table.Pods[0], idle: null, grace: null, tls);
+        var run = session.RunAsync();
+
+        await pod.WriteAsync("bye"u8.ToArray(), Ct);
+        await pod.ShutdownAsync();
+        _pod.Shutdown(SocketShutdown.Both);
+        Assert.Equal("bye", await ReadToEndAsync(_client).WaitAsync(TimeSpan.FromSeconds(10), Ct));
+        await run.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        Assert.Null(session.EndReason);
+        Assert.Equal(3, session.BytesDownstream);
+    }
+
+    /// <summary>TLS between the sidecar's upstream socket and the pod's end: the sidecar's client stream and the pod's server stream.</summary>
+    private async Task<(SslStream Client, SslStream Pod)> HandshakeAsync()
+    {
+        using var authority = TestCertificates.CreateAuthority();
+        var server = TlsTestCertificates.CreateLeaf(authority, "web-0.nginx-headless.default.svc.cluster.local");
+        var client = new SslStream(new NetworkStream(_upstream, ownsSocket: false), leaveInnerStreamOpen: false,
+            (_, certificate, _, _) => certificate is not null && certificate.GetCertHash().AsSpan().SequenceEqual(server.Certificate.GetCertHash()));
+        var pod = new SslStream(new NetworkStream(_pod, ownsSocket: false));
+        await Task.WhenAll(
+            client.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "web-0.nginx-headless.default.svc.cluster.local" }, Ct),
+            pod.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = server.Certificate }, Ct));
+        return (client, pod);
+    }
+
+    private static async Task<string> ReadToEndAsync(Stream stream)
+    {
+        var buffer = new byte[64];
+        var received = 0;
+        while (await stream.ReadAsync(buffer.AsMemory(received), Ct) is var n and > 0)
+        {
+            received += n;
+        }
+        return System.Text.Encoding.ASCII.GetString(buffer, 0, received);
+    }
+
+    private TcpSession NewSession(PodState pod, TimeSpan? idle, TimeSpan? grace, Stream? tls = null) =>
+        new(_app, _upstream, "web", pod, idle, grace, Metrics, _time, tls);
 }
