@@ -181,7 +181,10 @@ internal sealed class TcpSession : IAbortableConnection, IDisposable
                     _metrics.Bytes(_service, _pod.Name, upstream: pending, downstream: 0);
                     pending = 0;
                 }
-                buffer = Grow(buffer, read);
+                if (read == buffer.Length && buffer.Length < BulkBufferSize)
+                {
+                    buffer = await GrowAsync(buffer);
+                }
             }
         }
         catch (Exception ex) when (ex is SocketException or IOException or ObjectDisposedException)
@@ -230,7 +233,10 @@ internal sealed class TcpSession : IAbortableConnection, IDisposable
                     _metrics.Bytes(_service, _pod.Name, upstream: 0, downstream: pending);
                     pending = 0;
                 }
-                buffer = Grow(buffer, read);
+                if (read == buffer.Length && buffer.Length < BulkBufferSize)
+                {
+                    buffer = await GrowAsync(buffer);
+                }
             }
         }
         catch (Exception ex) when (ex is SocketException or IOException or ObjectDisposedException)
@@ -244,14 +250,18 @@ internal sealed class TcpSession : IAbortableConnection, IDisposable
         }
     }
 
-    private static byte[] Grow(byte[] buffer, int read)
+    /// <summary>A read filled the first buffer: a bulk transfer, moved to a larger buffer and off the current thread.</summary>
+    /// <remarks>
+    /// A session starts on its listener's accept loop, and socket calls that find data complete synchronously: a bulk
+    /// transfer would go on copying there and hold up the next connections. Small exchanges never get here, so the hop
+    /// to the thread pool costs only the sessions that move a lot of data.
+    /// </remarks>
+    private static async ValueTask<byte[]> GrowAsync(byte[] buffer)
     {
-        if (read < buffer.Length || buffer.Length >= BulkBufferSize)
-        {
-            return buffer;
-        }
         ArrayPool<byte>.Shared.Return(buffer);
-        return ArrayPool<byte>.Shared.Rent(BulkBufferSize);
+        var larger = ArrayPool<byte>.Shared.Rent(BulkBufferSize);
+        await Task.Yield();
+        return larger;
     }
 
     public void Dispose()
