@@ -165,6 +165,8 @@ internal sealed class TcpSession : IAbortableConnection, IDisposable
                     }
                     return;
                 }
+                // Noted before passing the bytes on: whoever sees them has seen the session active.
+                Touch();
                 if (_tls is null)
                 {
                     await _upstream.SendAsync(buffer.AsMemory(0, read), SocketFlags.None);
@@ -175,7 +177,6 @@ internal sealed class TcpSession : IAbortableConnection, IDisposable
                 }
                 Interlocked.Add(ref _bytesUpstream, read);
                 pending += read;
-                Touch();
                 if (pending >= MetricsBatchBytes)
                 {
                     _metrics.Bytes(_service, _pod.Name, upstream: pending, downstream: 0);
@@ -224,10 +225,10 @@ internal sealed class TcpSession : IAbortableConnection, IDisposable
                     }
                     return;
                 }
+                Touch();
                 await _app.SendAsync(buffer.AsMemory(0, read), SocketFlags.None);
                 Interlocked.Add(ref _bytesDownstream, read);
                 pending += read;
-                Touch();
                 if (pending >= MetricsBatchBytes)
                 {
                     _metrics.Bytes(_service, _pod.Name, upstream: 0, downstream: pending);
