@@ -1,5 +1,6 @@
 using System.Collections.ObjectModel;
 using System.Net;
+using System.Net.Sockets;
 using HeadlessSidecar.Limits;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
@@ -16,6 +17,8 @@ namespace HeadlessSidecar.Hosting;
 /// Kestrel cannot serve both on one cleartext endpoint (dotnet/aspnetcore#56984).
 /// </summary>
 /// <remarks>
+/// With <see cref="AcceptTcpWith"/>, a socket whose connections are raw TCP accepts them on the listening socket itself and
+/// hands them to a handler as plain sockets, with no Kestrel connection in between; HTTP sockets stay Kestrel's.
 /// A group serves one server run: once Kestrel has unbound all its endpoints the sockets are closed (new clients are
 /// refused rather than left in the backlog) and the group takes no more sockets. Dispose it after the server stopped.
 /// </remarks>
@@ -39,6 +42,7 @@ public sealed partial class ListenerGroup : IAsyncDisposable
     private bool _accepting;
     private bool _disposed;
     private Task? _stopped;
+    private IAcceptedSocketHandler? _tcpHandler;
 
     /// <summary>A group with default options, Kestrel's default socket options and no logging.</summary>
     /// <param name="name">The group's name, for logs and errors.</param>
@@ -100,6 +104,7 @@ public sealed partial class ListenerGroup : IAsyncDisposable
         _sniffTimeout = options.SniffTimeout;
         _timeProvider = timeProvider;
         _logger = loggerFactory.CreateLogger<ListenerGroup>();
+        ListenSocketCapture.Install(socketOptions.Value);
         _socketTransport = new SocketTransportFactory(socketOptions, loggerFactory);
         _stoppingToken = _stopping.Token;
         Mixed = mixed;
@@ -162,8 +167,8 @@ public sealed partial class ListenerGroup : IAsyncDisposable
                 }
             }
 
-            var listener = await BindSocketAsync(endPoint, cancellationToken);
-            var socket = new BoundSocket(listener, (IPEndPoint)listener.EndPoint) { Use = use, Paused = !accept };
+            var (listener, listening) = await BindSocketAsync(endPoint, cancellationToken);
+            var socket = new BoundSocket(listener, listening, (IPEndPoint)listener.EndPoint) { Use = use, Paused = !accept };
             var added = false;
             lock (_sync)
             {
@@ -206,7 +211,12 @@ public sealed partial class ListenerGroup : IAsyncDisposable
         {
             var socket = _sockets.Find(s => s.EndPoint.Equals(endPoint))
                 ?? throw new InvalidOperationException($"Listener group '{Name}' does not listen on {endPoint}.");
+            var acceptedDirectly = AcceptsDirectly(socket.Use);
             socket.Use = use;
+            if (acceptedDirectly != AcceptsDirectly(use) && !socket.Paused)
+            {
+                socket.SwitchAccept();
+            }
             if (socket.Paused)
             {
                 socket.Paused = false;
@@ -276,8 +286,31 @@ public sealed partial class ListenerGroup : IAsyncDisposable
         foreach (var socket in sockets)
         {
             await socket.Listener.DisposeAsync();
+            socket.Dispose();
         }
     }
+
+    /// <summary>
+    /// Hands the raw TCP connections of this group (a mixed group's sockets whose use is not HTTP) to
+    /// <paramref name="handler"/> as plain sockets accepted on the listening socket, Kestrel not involved: a short-lived
+    /// TCP connection then costs no Kestrel connection (its pipes, its dispatch, its connection middleware), which was
+    /// most of the sidecar's cost per new connection (issue 17). HTTP sockets stay Kestrel's. Set before the group
+    /// accepts, once.
+    /// </summary>
+    internal void AcceptTcpWith(IAcceptedSocketHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        lock (_sync)
+        {
+            if (_accepting || _tcpHandler is not null)
+            {
+                throw new InvalidOperationException($"Listener group '{Name}': choose who takes raw TCP connections before it accepts, once.");
+            }
+            _tcpHandler = handler;
+        }
+    }
+
+    private bool AcceptsDirectly(SocketUse? use) => _tcpHandler is not null && !(use?.SniffHttp ?? SniffHttp);
 
     /// <summary>Kestrel binds the endpoint of one role: from the first one on, the group accepts connections.</summary>
     internal IConnectionListener BindRole(ListenerGroupEndPoint endPoint)
@@ -334,11 +367,11 @@ public sealed partial class ListenerGroup : IAsyncDisposable
         }
     }
 
-    private async ValueTask<IConnectionListener> BindSocketAsync(IPEndPoint endPoint, CancellationToken cancellationToken)
+    private async ValueTask<(IConnectionListener Listener, Socket Socket)> BindSocketAsync(IPEndPoint endPoint, CancellationToken cancellationToken)
     {
         try
         {
-            return await _socketTransport.BindAsync(endPoint, cancellationToken);
+            return await ListenSocketCapture.BindAsync(() => _socketTransport.BindAsync(endPoint, cancellationToken));
         }
         catch (AddressInUseException ex)
         {
@@ -358,10 +391,27 @@ public sealed partial class ListenerGroup : IAsyncDisposable
     {
         while (true)
         {
+            // The use when the accept began decides whether its connection is a raw socket or Kestrel's: Activate cancels a
+            // pending accept when the socket switches between the two. Only a group with a TCP handler switches.
+            var use = socket.Use;
+            var acceptSwitch = _tcpHandler is null ? CancellationToken.None : socket.AcceptSwitch;
+            if (AcceptsDirectly(use))
+            {
+                if (!await AcceptDirectAsync(socket, use, acceptSwitch))
+                {
+                    return;
+                }
+                continue;
+            }
+
             ConnectionContext? connection;
             try
             {
-                connection = await socket.Listener.AcceptAsync();
+                connection = await socket.Listener.AcceptAsync(acceptSwitch);
+            }
+            catch (OperationCanceledException) when (acceptSwitch.IsCancellationRequested)
+            {
+                continue;
             }
             catch (Exception ex)
             {
@@ -374,7 +424,11 @@ public sealed partial class ListenerGroup : IAsyncDisposable
                 return; // The socket was closed: the group stopped.
             }
 
-            var use = socket.Use;
+            // A reload may have given the socket another limiter meanwhile (a use of the same kind): the newest counts.
+            if (socket.Use is var current && !AcceptsDirectly(current))
+            {
+                use = current;
+            }
             if ((use?.Limiter ?? Limiter) is { } limiter)
             {
                 if (limiter.TryAcquire() is not { } slot)
@@ -397,6 +451,53 @@ public sealed partial class ListenerGroup : IAsyncDisposable
                 Dispatch(ListenerRole.Raw, connection);
             }
         }
+    }
+
+    /// <returns>False when the listening socket is closed or broken: the loop ends.</returns>
+    private async Task<bool> AcceptDirectAsync(BoundSocket socket, SocketUse? use, CancellationToken acceptSwitch)
+    {
+        Socket accepted;
+        try
+        {
+            accepted = await socket.Socket.AcceptAsync(acceptSwitch);
+        }
+        catch (OperationCanceledException) when (acceptSwitch.IsCancellationRequested)
+        {
+            return true;
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            return true; // The client gave up while in the backlog.
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or SocketException { SocketErrorCode: SocketError.OperationAborted })
+        {
+            return false; // The socket was closed: the group stopped or the socket was removed.
+        }
+        catch (Exception ex)
+        {
+            Log.AcceptFailed(_logger, Name, socket.EndPoint, ex);
+            return false;
+        }
+
+        // As Kestrel's socket transport sets it on the connections it accepts.
+        accepted.NoDelay = true;
+        if (socket.Use is var current && AcceptsDirectly(current))
+        {
+            use = current;
+        }
+        ConnectionSlot? slot = null;
+        if ((use?.Limiter ?? Limiter) is { } limiter)
+        {
+            slot = limiter.TryAcquire();
+            if (slot is null)
+            {
+                Log.OverConnectionLimit(_logger, Name, limiter.MaxConnections);
+                accepted.Dispose();
+                return true;
+            }
+        }
+        _tcpHandler!.OnAccepted(accepted, socket.EndPoint, slot);
+        return true;
     }
 
     private async Task SniffAsync(ConnectionContext connection, ListenerLimiter? limiter)

@@ -3,17 +3,19 @@ using System.Net;
 using System.Net.Sockets;
 using HeadlessSidecar.Configuration;
 using HeadlessSidecar.Forwarding;
+using HeadlessSidecar.Hosting;
+using HeadlessSidecar.Limits;
 using HeadlessSidecar.Metrics;
 using HeadlessSidecar.Routing;
 using HeadlessSidecar.Runtime;
-using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 
 namespace HeadlessSidecar.Tcp;
 
 /// <summary>
 /// Serves the listeners of <c>Protocol: Tcp</c> services (their <c>Listen</c> and ordinal ports): each app connection
-/// gets its own upstream connection to a pod, balanced or pinned by the ordinal port it arrived on.
+/// gets its own upstream connection to a pod, balanced or pinned by the ordinal port it arrived on. The connections
+/// come straight from the listener group's accept loop as sockets, not through Kestrel (<see cref="ListenerGroup.AcceptTcpWith"/>).
 /// </summary>
 /// <remarks>
 /// A balanced connection whose connect fails moves to a pod it has not tried (contract section 4), up to
@@ -22,7 +24,7 @@ namespace HeadlessSidecar.Tcp;
 /// (<c>no_endpoints</c>, <c>pod_unavailable</c>, <c>upstream_failed</c>, <c>retry_budget_exhausted</c>) or
 /// the reason it ended the session (<c>idle_timeout</c>, <c>removed_pod</c>, <c>reset</c>) in <c>error</c>.
 /// </remarks>
-internal sealed partial class TcpProxyHandler : ConnectionHandler
+internal sealed partial class TcpProxyHandler : IAcceptedSocketHandler
 {
     private readonly ListenerMap _listeners;
     private readonly TcpMetrics _metrics;
@@ -31,9 +33,12 @@ internal sealed partial class TcpProxyHandler : ConnectionHandler
     private readonly ServiceRuntimeRegistry _registry;
     private readonly ILogger _logger;
     private readonly DrainState _drain;
+    private readonly AppConnections _connections;
 
-    public TcpProxyHandler(ListenerMap listeners, TcpMetrics metrics, ServiceRuntimeRegistry registry, TimeProvider time, AccessLogWriter accessLog, DrainState drain, ILogger<TcpProxyHandler> logger)
+    public TcpProxyHandler(ListenerMap listeners, TcpMetrics metrics, ServiceRuntimeRegistry registry, TimeProvider time, AccessLogWriter accessLog, DrainState drain,
+        AppConnections connections, ILogger<TcpProxyHandler> logger)
     {
+        _connections = connections;
         _registry = registry;
         _drain = drain;
         _listeners = listeners;
@@ -43,28 +48,37 @@ internal sealed partial class TcpProxyHandler : ConnectionHandler
         _accessLog = accessLog;
     }
 
-    public override async Task OnConnectedAsync(ConnectionContext connection)
+    public void OnAccepted(Socket socket, IPEndPoint listen, ConnectionSlot? slot) => _ = OnAcceptedAsync(socket, listen, slot);
+
+    private async Task OnAcceptedAsync(Socket app, IPEndPoint listen, ConnectionSlot? slot)
     {
         // Open sessions count for the drain: SIGTERM gives them up to DrainTimeout to end.
         _drain.RequestStarted();
         try
         {
-            await ServeAsync(connection);
+            await ServeAsync(app, listen);
+        }
+        catch (Exception ex)
+        {
+            Log.SessionFailed(_logger, ex);
         }
         finally
         {
+            app.Dispose();
+            slot?.Release();
             _drain.RequestEnded();
         }
     }
 
-    private async Task ServeAsync(ConnectionContext connection)
+    private async Task ServeAsync(Socket app, IPEndPoint listen)
     {
         var started = Stopwatch.GetTimestamp();
-        var local = connection.LocalEndPoint as IPEndPoint;
-        var binding = local is null ? null : _listeners.Find(local.Address, local.Port);
+        // The listening socket's address, not the connection's: the same binding (a wildcard one by its port), and no
+        // system call per connection.
+        var binding = _listeners.Find(listen.Address, listen.Port);
         if (binding is null || binding.Services.Length != 1 || binding.Services[0].Options.Protocol != ServiceProtocol.Tcp)
         {
-            Log.NoService(_logger, connection.LocalEndPoint?.ToString() ?? "?");
+            Log.NoService(_logger, listen.ToString());
             return;
         }
         var service = binding.Services[0];
@@ -78,26 +92,26 @@ internal sealed partial class TcpProxyHandler : ConnectionHandler
         }
 
         _metrics.SessionStarted(service.Name, pod!.Name);
-        using var session = new TcpSession(connection, upstream, service.Name, pod, service.Options.Tcp.IdleTimeout,
+        using var session = new TcpSession(app, upstream, service.Name, pod, service.Options.Tcp.IdleTimeout,
             service.Options.Tcp.RemovedPodGrace, _metrics, _time, tls);
+        _connections.Add(session, listen);
         try
         {
             await session.RunAsync();
         }
         finally
         {
+            _connections.Remove(session);
             if (session.EndReason is { } reason)
             {
                 Log.SessionEnded(_logger, service.Name, pod.Name, reason);
-                connection.Abort(new ConnectionAbortedException($"The sidecar ended the session: {reason}"));
             }
             if (tls is not null)
             {
-                await tls.DisposeAsync();
+                await DisposeQuietlyAsync(tls);
             }
             upstream.Dispose();
-            await connection.Transport.Input.CompleteAsync();
-            await connection.Transport.Output.CompleteAsync();
+            app.Dispose();
             pod.RequestEnded();
             var elapsed = Stopwatch.GetElapsedTime(started);
             _metrics.SessionEnded(service.Name, pod.Name, elapsed);
@@ -209,6 +223,18 @@ internal sealed partial class TcpProxyHandler : ConnectionHandler
         return (null, null, previous, attempt, previous is null ? ProxyError.NoEndpoints.Code : ProxyError.UpstreamFailed.Code, failure);
     }
 
+    private static async ValueTask DisposeQuietlyAsync(Stream tls)
+    {
+        try
+        {
+            await tls.DisposeAsync();
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            // The pod's side is already gone.
+        }
+    }
+
     private void WriteAccessLog(ServiceRuntime service, PodState? pod, int attempts, string? error, string? failover, TcpSession? session, long started)
     {
         if (!_registry.Options.AccessLog)
@@ -236,5 +262,8 @@ internal sealed partial class TcpProxyHandler : ConnectionHandler
 
         [LoggerMessage(5, LogLevel.Debug, "Service {Service}: connection to pod {Pod} not started: {Reason}")]
         public static partial void TlsFailed(ILogger logger, string service, string pod, string reason);
+
+        [LoggerMessage(6, LogLevel.Error, "A TCP session failed unexpectedly; its connections were closed")]
+        public static partial void SessionFailed(ILogger logger, Exception exception);
     }
 }

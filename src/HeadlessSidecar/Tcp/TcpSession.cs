@@ -1,34 +1,35 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using System.Net.Security;
 using System.Net.Sockets;
+using HeadlessSidecar.Limits;
 using HeadlessSidecar.Metrics;
 using HeadlessSidecar.Runtime;
-using Microsoft.AspNetCore.Connections;
 
 namespace HeadlessSidecar.Tcp;
 
 /// <summary>
-/// One app connection spliced to its own upstream socket: bytes are copied both ways with the pipes' backpressure
-/// and no per-chunk allocation, and each side's end of stream is passed on as a half-close.
+/// One app connection spliced to its own upstream connection: bytes are copied both ways through one pooled buffer per
+/// direction, socket to socket (or through the TLS stream to the pod), and the app's end of stream is passed on to the
+/// pod as a half-close. The pod's end of stream ends the session: the app sees its end of stream and the connection closes.
 /// </summary>
 /// <remarks>
-/// Never cancelled by <c>ConnectionContext.ConnectionClosed</c>: Kestrel fires it on the app's half-close, and a
-/// half-closed protocol would lose its answer. Kestrel closes the app socket entirely once the app's output is
-/// completed, so an upstream end of stream ends the session from the app's side too.
+/// The session ends by shutting the sockets down rather than cancelling the reads: a pending receive then returns the
+/// end of stream, and a session ending normally throws nothing (an exception per connection cost more than the rest of
+/// the session's managed work, issue 17). The caller disposes the sockets and the TLS stream after <see cref="RunAsync"/>.
 /// </remarks>
-internal sealed class TcpSession : IDisposable
+internal sealed class TcpSession : IAbortableConnection, IDisposable
 {
     public const string IdleTimeoutReason = "idle_timeout";
     public const string RemovedPodReason = "removed_pod";
     public const string ResetReason = "reset";
 
-    // Receives from the pod go straight into the app's pipe; asking for more than a pool block makes fewer, larger reads.
-    private const int ReceiveSizeHint = 64 * 1024;
-    private const int SendCoalesceSize = 64 * 1024;
+    // Small exchanges fit the first buffer; a read that fills it moves that direction to a larger one (fewer
+    // syscalls per megabyte on bulk transfers).
+    private const int InitialBufferSize = 16 * 1024;
+    private const int BulkBufferSize = 64 * 1024;
     private const long MetricsBatchBytes = 1024 * 1024;
 
-    private readonly ConnectionContext _app;
+    private readonly Socket _app;
     private readonly Socket _upstream;
     // With Tls the bytes go through this stream over _upstream; null (plaintext) keeps the socket calls.
     private readonly Stream? _tls;
@@ -38,7 +39,6 @@ internal sealed class TcpSession : IDisposable
     private readonly TimeProvider _time;
     private readonly TimeSpan? _idleTimeout;
     private readonly TimeSpan? _removedPodGrace;
-    private readonly CancellationTokenSource _end;
     private ITimer? _idleTimer;
     private ITimer? _graceTimer;
     private CancellationTokenRegistration _goneRegistration;
@@ -46,8 +46,9 @@ internal sealed class TcpSession : IDisposable
     private long _bytesUpstream;
     private long _bytesDownstream;
     private string? _endReason;
+    private int _podFinished;
 
-    public TcpSession(ConnectionContext app, Socket upstream, string service, PodState pod, TimeSpan? idleTimeout, TimeSpan? removedPodGrace,
+    public TcpSession(Socket app, Socket upstream, string service, PodState pod, TimeSpan? idleTimeout, TimeSpan? removedPodGrace,
         TcpMetrics metrics, TimeProvider time, Stream? tls = null)
     {
         _tls = tls;
@@ -59,7 +60,6 @@ internal sealed class TcpSession : IDisposable
         _removedPodGrace = removedPodGrace;
         _metrics = metrics;
         _time = time;
-        _end = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
     }
 
     /// <summary>Bytes from the app to the pod.</summary>
@@ -83,11 +83,14 @@ internal sealed class TcpSession : IDisposable
             _goneRegistration = _pod.Gone.UnsafeRegister(static state => ((TcpSession)state!).OnPodGone(), this);
         }
 
-        var token = _end.Token;
-        var toUpstream = AppToUpstreamAsync(token);
-        var toApp = UpstreamToAppAsync(token);
-        await Task.WhenAll(toUpstream, toApp);
+        var toUpstream = AppToUpstreamAsync();
+        var toApp = UpstreamToAppAsync();
+        await toUpstream;
+        await toApp;
     }
+
+    /// <summary>The drain's or a reload's time is up: the session ends as if reset.</summary>
+    public void Abort() => End(ResetReason);
 
     private void OnIdleCheck()
     {
@@ -119,149 +122,147 @@ internal sealed class TcpSession : IDisposable
     {
         if (Interlocked.CompareExchange(ref _endReason, reason, null) is null)
         {
-            try
-            {
-                _end.Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-            }
+            // Both copies see the end of stream (a pending send fails) and return.
+            Shutdown(_app, SocketShutdown.Both);
+            Shutdown(_upstream, SocketShutdown.Both);
+        }
+    }
+
+    private static void Shutdown(Socket socket, SocketShutdown how)
+    {
+        try
+        {
+            socket.Shutdown(how);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Already reset or closed: nothing left to end.
         }
     }
 
     private void Touch() => Volatile.Write(ref _lastActivity, _time.GetTimestamp());
 
-    private async Task AppToUpstreamAsync(CancellationToken token)
+    private async Task AppToUpstreamAsync()
     {
-        var input = _app.Transport.Input;
-        byte[]? coalesce = null;
+        var buffer = ArrayPool<byte>.Shared.Rent(InitialBufferSize);
         long pending = 0;
         try
         {
             while (true)
             {
-                var result = await input.ReadAsync(token);
-                var buffer = result.Buffer;
-                if (!buffer.IsEmpty)
+                var read = await _app.ReceiveAsync(buffer, SocketFlags.None);
+                if (read == 0)
                 {
-                    if (buffer.IsSingleSegment)
+                    if (Volatile.Read(ref _podFinished) == 0 && EndReason is null)
                     {
-                        if (_tls is null)
+                        // The app finished sending: pass the half-close on and keep reading the pod's answer (over TLS,
+                        // close_notify first: a TLS server takes a bare FIN for a truncation).
+                        if (_tls is SslStream ssl)
                         {
-                            await _upstream.SendAsync(buffer.First, SocketFlags.None, token);
+                            await ssl.ShutdownAsync();
                         }
-                        else
-                        {
-                            await _tls.WriteAsync(buffer.First, token);
-                        }
+                        _upstream.Shutdown(SocketShutdown.Send);
                     }
-                    else
-                    {
-                        // Kestrel's input is a chain of small blocks: one send per 64 KiB rather than one per block.
-                        coalesce ??= ArrayPool<byte>.Shared.Rent(SendCoalesceSize);
-                        var rest = buffer;
-                        while (!rest.IsEmpty)
-                        {
-                            var chunk = rest.Slice(0, Math.Min(rest.Length, coalesce.Length));
-                            chunk.CopyTo(coalesce);
-                            if (_tls is null)
-                            {
-                                await _upstream.SendAsync(coalesce.AsMemory(0, (int)chunk.Length), SocketFlags.None, token);
-                            }
-                            else
-                            {
-                                await _tls.WriteAsync(coalesce.AsMemory(0, (int)chunk.Length), token);
-                            }
-                            rest = rest.Slice(chunk.End);
-                        }
-                    }
-                    Interlocked.Add(ref _bytesUpstream, buffer.Length);
-                    pending += buffer.Length;
-                    Touch();
-                    if (pending >= MetricsBatchBytes)
-                    {
-                        _metrics.Bytes(_service, _pod.Name, upstream: pending, downstream: 0);
-                        pending = 0;
-                    }
-                }
-                input.AdvanceTo(buffer.End);
-                if (result.IsCompleted || result.IsCanceled)
-                {
-                    // The app finished sending: pass the half-close on and keep reading the pod's answer (over TLS,
-                    // close_notify first: a TLS server takes a bare FIN for a truncation).
-                    if (_tls is SslStream ssl)
-                    {
-                        await ssl.ShutdownAsync();
-                    }
-                    _upstream.Shutdown(SocketShutdown.Send);
                     return;
+                }
+                // Noted before passing the bytes on: whoever sees them has seen the session active.
+                Touch();
+                if (_tls is null)
+                {
+                    await _upstream.SendAsync(buffer.AsMemory(0, read), SocketFlags.None);
+                }
+                else
+                {
+                    await _tls.WriteAsync(buffer.AsMemory(0, read));
+                }
+                Interlocked.Add(ref _bytesUpstream, read);
+                pending += read;
+                if (pending >= MetricsBatchBytes)
+                {
+                    _metrics.Bytes(_service, _pod.Name, upstream: pending, downstream: 0);
+                    pending = 0;
+                }
+                if (read == buffer.Length && buffer.Length < BulkBufferSize)
+                {
+                    buffer = await GrowAsync(buffer);
                 }
             }
         }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        catch (Exception ex) when (ex is SocketException or IOException or ObjectDisposedException)
         {
-        }
-        catch (Exception ex) when (ex is SocketException or IOException or ObjectDisposedException or ConnectionResetException or ConnectionAbortedException)
-        {
-            End(ResetReason);
+            // The pod already finished: the app's side closing after it is no reset.
+            if (Volatile.Read(ref _podFinished) == 0)
+            {
+                End(ResetReason);
+            }
         }
         finally
         {
-            if (coalesce is not null)
-            {
-                ArrayPool<byte>.Shared.Return(coalesce);
-            }
+            ArrayPool<byte>.Shared.Return(buffer);
             _metrics.Bytes(_service, _pod.Name, upstream: pending, downstream: 0);
         }
     }
 
-    private async Task UpstreamToAppAsync(CancellationToken token)
+    private async Task UpstreamToAppAsync()
     {
-        var output = _app.Transport.Output;
+        var buffer = ArrayPool<byte>.Shared.Rent(InitialBufferSize);
         long pending = 0;
         try
         {
             while (true)
             {
-                var memory = output.GetMemory(ReceiveSizeHint);
                 var read = _tls is null
-                    ? await _upstream.ReceiveAsync(memory, SocketFlags.None, token)
-                    : await _tls.ReadAsync(memory, token);
+                    ? await _upstream.ReceiveAsync(buffer, SocketFlags.None)
+                    : await _tls.ReadAsync(buffer);
                 if (read == 0)
                 {
-                    // The pod finished sending: the app sees the end of stream.
-                    await output.CompleteAsync();
+                    // The pod finished: the app sees the end of stream, and what it still sends has no reader (the
+                    // other copy's pending receive returns the end of stream).
+                    if (EndReason is null)
+                    {
+                        Volatile.Write(ref _podFinished, 1);
+                        Shutdown(_app, SocketShutdown.Both);
+                    }
                     return;
                 }
-                output.Advance(read);
+                Touch();
+                await _app.SendAsync(buffer.AsMemory(0, read), SocketFlags.None);
                 Interlocked.Add(ref _bytesDownstream, read);
                 pending += read;
-                Touch();
                 if (pending >= MetricsBatchBytes)
                 {
                     _metrics.Bytes(_service, _pod.Name, upstream: 0, downstream: pending);
                     pending = 0;
                 }
-                var flush = await output.FlushAsync(token);
-                if (flush.IsCompleted)
+                if (read == buffer.Length && buffer.Length < BulkBufferSize)
                 {
-                    // The app's side is gone: nobody reads the rest.
-                    End(ResetReason);
-                    return;
+                    buffer = await GrowAsync(buffer);
                 }
             }
         }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
-        {
-        }
-        catch (Exception ex) when (ex is SocketException or IOException or ObjectDisposedException or ConnectionResetException or ConnectionAbortedException)
+        catch (Exception ex) when (ex is SocketException or IOException or ObjectDisposedException)
         {
             End(ResetReason);
         }
         finally
         {
+            ArrayPool<byte>.Shared.Return(buffer);
             _metrics.Bytes(_service, _pod.Name, upstream: 0, downstream: pending);
         }
+    }
+
+    /// <summary>A read filled the first buffer: a bulk transfer, moved to a larger buffer and off the current thread.</summary>
+    /// <remarks>
+    /// A session starts on its listener's accept loop, and socket calls that find data complete synchronously: a bulk
+    /// transfer would go on copying there and hold up the next connections. Small exchanges never get here, so the hop
+    /// to the thread pool costs only the sessions that move a lot of data.
+    /// </remarks>
+    private static async ValueTask<byte[]> GrowAsync(byte[] buffer)
+    {
+        ArrayPool<byte>.Shared.Return(buffer);
+        var larger = ArrayPool<byte>.Shared.Rent(BulkBufferSize);
+        await Task.Yield();
+        return larger;
     }
 
     public void Dispose()
@@ -269,6 +270,5 @@ internal sealed class TcpSession : IDisposable
         _goneRegistration.Dispose();
         _idleTimer?.Dispose();
         Volatile.Read(ref _graceTimer)?.Dispose();
-        _end.Dispose();
     }
 }

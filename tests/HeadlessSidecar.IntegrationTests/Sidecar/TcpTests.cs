@@ -240,6 +240,71 @@ public sealed class TcpTests
     }
 
     [Fact]
+    public async Task MaxConnectionsPerListener_OpenSessionsAtLimit_NextClosedAtOnceAndCounted()
+    {
+        await using var cluster = await TcpCluster.StartAsync(1, Ct);
+        await using var sidecar = await StartSidecarAsync(cluster, s => s["Sidecar:Limits:MaxConnectionsPerListener"] = "2");
+        await sidecar.WaitForPodsAsync(["web-0"], cancellationToken: Ct);
+
+        using var first = await ConnectAsync(sidecar.Listen);
+        Assert.Equal("one", await EchoAsync(first, "one"));
+        using var second = await ConnectAsync(sidecar.Listen);
+        Assert.Equal("two", await EchoAsync(second, "two"));
+        var before = RejectedConnections(await sidecar.MetricsAsync(Ct));
+
+        using (var third = await ConnectAsync(sidecar.Listen))
+        {
+            // Closed without reaching a pod: no echo, only the end of stream (or a reset).
+            await third.SendAsync("three"u8.ToArray(), SocketFlags.None, Ct);
+            Assert.Equal("", await ReadToEndAsync(third));
+        }
+        Assert.Equal(before + 1, RejectedConnections(await sidecar.MetricsAsync(Ct)));
+        Assert.Equal(2, cluster.Pods[0].OpenCount);
+
+        // A slot freed by a session's end is taken again.
+        first.Dispose();
+        await sidecar.WaitUntilAsync(async ct =>
+        {
+            using var again = await ConnectAsync(sidecar.Listen);
+            try
+            {
+                return await EchoAsync(again, "again") == "again";
+            }
+            catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+            {
+                return false;
+            }
+        }, "a session accepted after one ended", Ct);
+        Assert.Equal("still", await EchoAsync(second, "still"));
+    }
+
+    [Fact]
+    public async Task Stop_OpenSession_DrainWaitsForItThenClosesIt()
+    {
+        await using var cluster = await TcpCluster.StartAsync(1, Ct);
+        await using var sidecar = await StartSidecarAsync(cluster, s => s["Sidecar:DrainTimeout"] = "1s");
+        await sidecar.WaitForPodsAsync(["web-0"], cancellationToken: Ct);
+
+        using var socket = await ConnectAsync(sidecar.Listen);
+        Assert.Equal("before", await EchoAsync(socket, "before"));
+        var stopping = Stopwatch.StartNew();
+        var stop = sidecar.StopAsync();
+
+        // The listener stops accepting at once; the open session still works within DrainTimeout.
+        await sidecar.WaitUntilAsync(async ct => !await Poll.AcceptsTcpAsync(sidecar.Listen, ct), "listener closed", Ct);
+        Assert.Equal("during", await EchoAsync(socket, "during"));
+        Assert.Equal("", await ReadToEndAsync(socket));
+        var closedAfter = stopping.Elapsed;
+        await stop.WaitAsync(TimeSpan.FromSeconds(15), Ct);
+        Assert.InRange(closedAfter, TimeSpan.FromMilliseconds(900), TimeSpan.FromSeconds(10));
+        await sidecar.WaitUntilAsync(_ => Task.FromResult(cluster.Pods[0].OpenCount == 0), "upstream session closed", Ct);
+    }
+
+    private static double RejectedConnections(string metrics) =>
+        TestSidecar.Series(metrics, "headless_sidecar_limit_rejections_total", ("listener", "web"), ("limit", "connections"))
+        ?? throw new InvalidOperationException("no connections rejection series for web");
+
+    [Fact]
     public async Task Metrics_AfterSessions_CarryTcpSeriesAndPassPromtool()
     {
         await using var cluster = await TcpCluster.StartAsync(2, Ct);
