@@ -11,12 +11,25 @@ namespace HeadlessSidecar.Discovery;
 /// </summary>
 internal static partial class DnsTransactionIds
 {
+    // A C library without getrandom (or not found by that name): the fallback from then on.
+    private static volatile bool s_noGetRandom = !OperatingSystem.IsLinux();
+
     public static ushort Next()
     {
         ushort id = 0;
-        if (OperatingSystem.IsLinux() && GetRandom(ref id, sizeof(ushort), 0) == sizeof(ushort))
+        if (!s_noGetRandom)
         {
-            return id;
+            try
+            {
+                if (GetRandom(ref id, sizeof(ushort), 0) == sizeof(ushort))
+                {
+                    return id;
+                }
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+            {
+                s_noGetRandom = true;
+            }
         }
         return (ushort)RandomNumberGenerator.GetInt32(0, 0x10000);
     }
