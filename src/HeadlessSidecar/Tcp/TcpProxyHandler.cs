@@ -111,7 +111,6 @@ internal sealed partial class TcpProxyHandler : IAcceptedSocketHandler
                 await DisposeQuietlyAsync(tls);
             }
             upstream.Dispose();
-            app.Dispose();
             pod.RequestEnded();
             var elapsed = Stopwatch.GetElapsedTime(started);
             _metrics.SessionEnded(service.Name, pod.Name, elapsed);

@@ -49,25 +49,7 @@ internal sealed class ProcessSidecar : IAsyncDisposable
         var listenAddress = LoopbackAddresses.Next();
         var listen = new IPEndPoint(listenAddress, LoopbackAddresses.FreePort(listenAddress));
         var admin = SidecarProcess.UniqueAdminEndPoint();
-        var web = new JsonObject { ["Host"] = TestCluster.ServiceName, ["PortName"] = "web", ["Listen"] = listen.ToString() };
-        foreach (var (key, value) in service ?? [])
-        {
-            web[key] = value?.DeepClone();
-        }
-        var root = new JsonObject
-        {
-            ["Admin"] = new JsonObject { ["Listen"] = admin.ToString() },
-            ["DrainTimeout"] = "10s",
-            ["Dns"] = new JsonObject
-            {
-                ["Servers"] = new JsonArray(cluster.Dns.EndPoint.ToString()),
-                ["Search"] = new JsonArray("default.svc.cluster.local", "svc.cluster.local", "cluster.local"),
-                ["Ndots"] = 5,
-                ["MinRefresh"] = "200ms",
-                ["MaxRefresh"] = "1s",
-            },
-            ["Services"] = new JsonObject { ["web"] = web },
-        };
+        var root = SidecarSection(cluster, listen, admin, service, drainTimeout: "10s");
         foreach (var (key, value) in sidecar ?? [])
         {
             root[key] = value?.DeepClone();
@@ -87,6 +69,33 @@ internal sealed class ProcessSidecar : IAsyncDisposable
             throw;
         }
         return sidecarProcess;
+    }
+
+    /// <summary>
+    /// The <c>Sidecar</c> section of a one-service sidecar process: service <c>web</c> (plus <paramref name="service"/>'s
+    /// keys) on <paramref name="listen"/> over <paramref name="cluster"/>'s DNS, its admin on <paramref name="admin"/>.
+    /// </summary>
+    internal static JsonObject SidecarSection(TestCluster cluster, IPEndPoint listen, IPEndPoint admin, JsonObject? service, string drainTimeout)
+    {
+        var web = new JsonObject { ["Host"] = TestCluster.ServiceName, ["PortName"] = "web", ["Listen"] = listen.ToString() };
+        foreach (var (key, value) in service ?? [])
+        {
+            web[key] = value?.DeepClone();
+        }
+        return new JsonObject
+        {
+            ["Admin"] = new JsonObject { ["Listen"] = admin.ToString() },
+            ["DrainTimeout"] = drainTimeout,
+            ["Dns"] = new JsonObject
+            {
+                ["Servers"] = new JsonArray(cluster.Dns.EndPoint.ToString()),
+                ["Search"] = new JsonArray("default.svc.cluster.local", "svc.cluster.local", "cluster.local"),
+                ["Ndots"] = 5,
+                ["MinRefresh"] = "200ms",
+                ["MaxRefresh"] = "1s",
+            },
+            ["Services"] = new JsonObject { ["web"] = web },
+        };
     }
 
     public Task<string> MetricsAsync(CancellationToken cancellationToken) => AdminClient.GetStringAsync("metrics", cancellationToken);

@@ -68,25 +68,7 @@ internal sealed class ReloadingSidecar : IAsyncDisposable
         var listenAddress = LoopbackAddresses.Next();
         var listen = new IPEndPoint(listenAddress, LoopbackAddresses.FreePort(listenAddress));
         var admin = SidecarProcess.UniqueAdminEndPoint();
-        var web = new JsonObject { ["Host"] = TestCluster.ServiceName, ["PortName"] = "web", ["Listen"] = listen.ToString() };
-        foreach (var (key, value) in service ?? [])
-        {
-            web[key] = value?.DeepClone();
-        }
-        var sidecar = new JsonObject
-        {
-            ["Admin"] = new JsonObject { ["Listen"] = admin.ToString() },
-            ["DrainTimeout"] = "5s",
-            ["Dns"] = new JsonObject
-            {
-                ["Servers"] = new JsonArray(cluster.Dns.EndPoint.ToString()),
-                ["Search"] = new JsonArray("default.svc.cluster.local", "svc.cluster.local", "cluster.local"),
-                ["Ndots"] = 5,
-                ["MinRefresh"] = "200ms",
-                ["MaxRefresh"] = "1s",
-            },
-            ["Services"] = new JsonObject { ["web"] = web },
-        };
+        var sidecar = Limits.ProcessSidecar.SidecarSection(cluster, listen, admin, service, drainTimeout: "5s");
         DirectoryInfo? directory = null;
         MountedVolume? volume = null;
         string path;
